@@ -1,0 +1,53 @@
+/* The kernel command line: tokenizing as the kernel does, and the options rdinit reads. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include "rootspec.h"
+
+#define CMDLINE_MAX 4096
+#define CMDLINE_VALUE_MAX 512
+#define CMDLINE_MAX_PROBLEMS 8
+
+/* One parameter the parser refused, kept so the stage can say which and why. */
+struct cmdline_problem {
+	char param[64];
+	const char *reason;
+};
+
+struct boot_options {
+	char root[CMDLINE_VALUE_MAX];	/* root= as written (quotes removed), "" when absent */
+	struct root_spec root_spec;	/* valid only when root_ok */
+	bool root_ok;
+	char rootfstype[CMDLINE_VALUE_MAX];
+	char rootflags[CMDLINE_VALUE_MAX];
+	bool read_write;		/* "rw"; the kernel's default is read-only */
+	char init[CMDLINE_VALUE_MAX];	/* init=, "" when absent */
+	bool rootwait;			/* rootwait with no value: wait forever */
+	int rootwait_s;			/* rootwait=N, -1 when absent */
+	int rootdelay_s;		/* rootdelay=N, 0 when absent */
+	int rd_timeout_s;		/* rd.timeout=N, -1 when absent; 0 means forever */
+	bool panic_set;
+	int panic_s;			/* panic=N: N>0 reboot after N s, N<0 at once, 0 never */
+	bool debug;			/* rd.debug */
+	bool quiet;
+	struct cmdline_problem problems[CMDLINE_MAX_PROBLEMS];
+	size_t problem_count;
+};
+
+/*
+ * Calls visit(name, value) for each parameter, splitting as the kernel's next_arg() does:
+ * whitespace separates, double quotes group, value quotes are dropped; stops at "--".
+ * value is NULL for a bare word. Returns 0, -EINVAL for an unterminated quote (after
+ * visiting the parameters before it; bad_name then holds the parameter's name), -E2BIG for
+ * a line longer than CMDLINE_MAX, or the first negative value visit returned.
+ */
+int cmdline_for_each(const char *text, int (*visit)(const char *name, const char *value, void *ctx),
+		     void *ctx, char *bad_name, size_t bad_name_size);
+
+/* Fills opts from text. Unknown parameters are ignored, repeated ones: the last wins,
+ * malformed values are skipped and listed in opts->problems. Never fails. */
+void boot_options_parse(const char *text, struct boot_options *opts);
+
+/* Seconds to wait for root: -1 forever. Documented order: rootwait (forever) < rootwait=N
+ * < rd.timeout=N, the most specific wins; none of them: DEFAULT_ROOT_TIMEOUT_S. */
+int boot_options_root_timeout(const struct boot_options *opts);

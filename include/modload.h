@@ -1,0 +1,17 @@
+/* Loading the kernel modules that uevents ask for, through libkmod. */
+#pragma once
+#include <stdbool.h>
+
+struct kmod_ctx;
+
+/* Opens libkmod on /lib/modules/$(uname -r) with its indexes loaded. -errno on failure. */
+int modload_open(struct kmod_ctx **ctx);
+void modload_close(struct kmod_ctx *ctx);
+
+/*
+ * Loads every module that matches alias (a MODALIAS, a module name or an alias such as
+ * fs-ext4), with dependencies and softdeps, honouring blacklists.
+ * Returns the number of modules newly inserted (0: all already loaded or built in),
+ * -ENOENT when no module matches, or -errno from the kernel.
+ */
+int modload_alias(struct kmod_ctx *ctx, const char *alias);

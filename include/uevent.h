@@ -1,0 +1,51 @@
+/*
+ * Kernel uevents, read straight from the NETLINK_KOBJECT_UEVENT socket. Without a udev daemon
+ * libudev only wraps this socket, and it has no musl-static build: this is the same shape
+ * (monitor, enumerate, device properties) in one small module.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#define UEVENT_BUFFER_SIZE 8192	/* the kernel's UEVENT_BUFFER_SIZE is 2048 */
+
+struct uevent {
+	const char *action;	/* add, remove, change, bind, ... */
+	const char *devpath;
+	const char *subsystem;
+	const char *devname;	/* without /dev/ */
+	const char *devtype;	/* disk, partition */
+	const char *modalias;
+	const char *major;
+	const char *minor;
+	const char *partn;
+};
+
+/*
+ * Parses a netlink payload "action@devpath\0KEY=VALUE\0...". buf must hold len bytes plus one
+ * byte for a terminating NUL, which this writes. Pointers in ev point into buf.
+ * Returns 0 or -EBADMSG (no header, no ACTION/DEVPATH, header and properties disagree).
+ */
+int uevent_parse_netlink(char *buf, size_t len, struct uevent *ev);
+
+/* Parses a sysfs "uevent" file ("KEY=VALUE\n" lines), as read for enumeration. */
+int uevent_parse_sysfs(char *buf, size_t len, struct uevent *ev);
+
+/* Opens the socket (non-blocking, close-on-exec, large receive buffer, credentials on). */
+int uevent_monitor_open(void);
+
+/*
+ * Receives one message into buf (UEVENT_BUFFER_SIZE + 1 bytes) and parses it.
+ * Returns 0; -EAGAIN when nothing is queued; -ENOBUFS when the kernel dropped messages
+ * (rescan); -EPERM for a message not sent by the kernel (wrong sender, group or uid);
+ * -EBADMSG for truncated or malformed ones.
+ */
+int uevent_monitor_receive(int fd, char *buf, struct uevent *ev);
+
+/* Writes "add" to the uevent file of every device under /sys/bus and /sys/class, so that
+ * devices the kernel found before we listened announce themselves again. Returns the number
+ * of devices triggered or -errno. */
+int uevent_coldplug(void);
+
+/* Calls visit for each block device in /sys/class/block with its uevent properties. */
+int uevent_enumerate_block(void (*visit)(const struct uevent *ev, void *ctx), void *ctx);

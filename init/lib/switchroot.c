@@ -1,0 +1,188 @@
+/* The switch to the real root, after util-linux switch_root and klibc run-init: check
+ * everything first, move the new root away from the old one, then free the old one's files
+ * without ever stepping onto another mount. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <linux/stat.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "switchroot.h"
+#include "sys.h"
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
+
+/* The initramfs is small and shallow; a deeper tree is not ours to walk. */
+#define WIPE_MAX_DEPTH 64
+
+static const char *const api_mounts[] = { "/dev", "/proc", "/sys", "/run" };
+
+int root_has_executable(const char *root_dir, const char *path)
+{
+	int rootfd = sys_open(root_dir, O_PATH | O_DIRECTORY, 0);
+	if (rootfd < 0)
+		return rootfd;
+	/* /sbin/init is often an absolute symlink: resolve it inside the new root, not ours. */
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+	if (fd < 0 && errno == ENOSYS) {
+		while (*path == '/')
+			path++;
+		fd = openat(rootfd, path, O_PATH | O_CLOEXEC);
+	}
+	int r = fd < 0 ? -errno : 0;
+	(void)close(rootfd);
+	if (r < 0)
+		return r;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		r = -EACCES;
+	(void)close(fd);
+	return r;
+}
+
+static bool is_mount_root(int dirfd, const char *name)
+{
+	struct statx stx;
+	if (syscall(SYS_statx, dirfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
+		return false;
+	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/* Frees what dirfd holds (and closes it). Never follows a symlink, never enters another
+ * device or a mount point, never goes deeper than WIPE_MAX_DEPTH. */
+static void wipe_dir(int dir_fd, dev_t root_dev, bool dry_run, int depth,
+		     struct switch_root_report *report)
+{
+	DIR *dir = fdopendir(dir_fd);
+	if (!dir) {
+		(void)close(dir_fd);
+		report->not_removed++;
+		return;
+	}
+	int fd = dirfd(dir);
+	struct dirent *entry;
+	while ((entry = readdir(dir))) {
+		const char *name = entry->d_name;
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		struct stat st;
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			report->not_removed++;
+			continue;
+		}
+		if (st.st_dev != root_dev || is_mount_root(fd, name)) {
+			report->kept_mounts++;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int sub = depth < WIPE_MAX_DEPTH ?
+				sys_openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0) : -ELOOP;
+			if (sub < 0) {
+				report->not_removed++;
+				continue;
+			}
+			wipe_dir(sub, root_dev, dry_run, depth + 1, report);
+			/* A folder holding a kept mount point stays, and that is right. */
+			if (!dry_run && unlinkat(fd, name, AT_REMOVEDIR) < 0)
+				continue;
+		} else if (!dry_run && unlinkat(fd, name, 0) < 0) {
+			report->not_removed++;
+			continue;
+		}
+		report->files_freed++;
+		if (S_ISREG(st.st_mode) && st.st_nlink == 1)
+			report->bytes_freed += (unsigned long long)st.st_size;
+	}
+	(void)closedir(dir);
+}
+
+static int check_switch(const struct switch_root_request *req, struct stat *old_st,
+			struct switch_root_report *report)
+{
+	struct statfs sfs;
+	struct stat new_st;
+	report->failed_check = "the old root can be examined";
+	if (statfs(req->old_root, &sfs) < 0 || stat(req->old_root, old_st) < 0)
+		return -errno;
+	report->failed_check = "the old root is ramfs or tmpfs (the kernel's initramfs)";
+	if ((unsigned long)sfs.f_type != RAMFS_MAGIC && (unsigned long)sfs.f_type != TMPFS_MAGIC)
+		return -EPERM;
+	report->failed_check = "the new root exists";
+	if (stat(req->new_root, &new_st) < 0)
+		return -errno;
+	report->failed_check = "the new root is a separate mount, not part of the old root";
+	if (new_st.st_dev == old_st->st_dev)
+		return -EXDEV;
+	report->failed_check = "the real init is an executable file inside the new root";
+	int r = root_has_executable(req->new_root, req->init);
+	if (r < 0)
+		return r;
+	report->failed_check = NULL;
+	return 0;
+}
+
+static void move_api_mounts(const struct switch_root_request *req, dev_t old_dev)
+{
+	for (size_t i = 0; i < sizeof api_mounts / sizeof api_mounts[0]; i++) {
+		char from[4096], to[4096];
+		struct stat st;
+		(void)snprintf(from, sizeof from, "%s%s", strcmp(req->old_root, "/") ? req->old_root : "",
+			       api_mounts[i]);
+		(void)snprintf(to, sizeof to, "%s%s", req->new_root, api_mounts[i]);
+		if (stat(from, &st) < 0 || st.st_dev == old_dev)
+			continue;
+		/* Without a place in the new root, detach it rather than leave it in the old one,
+		 * where the wipe would keep it pinned (util-linux does the same). */
+		if (sys_mount(from, to, NULL, MS_MOVE, NULL) < 0)
+			(void)umount2(from, MNT_DETACH);
+	}
+}
+
+int switch_root(const struct switch_root_request *req, struct switch_root_report *report)
+{
+	*report = (struct switch_root_report){ 0 };
+	struct stat old_st;
+	int r = check_switch(req, &old_st, report);
+	if (r < 0)
+		return r;
+	int oldfd = sys_open(req->old_root, O_RDONLY | O_DIRECTORY, 0);
+	if (oldfd < 0) {
+		report->failed_check = "the old root can be opened";
+		return oldfd;
+	}
+	if (req->dry_run) {
+		wipe_dir(oldfd, old_st.st_dev, true, 0, report);
+		return 0;
+	}
+
+	move_api_mounts(req, old_st.st_dev);
+	/* Move the new root over the old one before deleting anything: from then on the new
+	 * root is not inside the tree the wipe walks, whatever links point where. */
+	if (chdir(req->new_root) < 0 || sys_mount(req->new_root, req->old_root, NULL, MS_MOVE, NULL) < 0 ||
+	    chroot(".") < 0 || chdir("/") < 0) {
+		r = -errno;
+		report->failed_check = "the new root can be moved onto the old one";
+		(void)close(oldfd);
+		return r;
+	}
+	wipe_dir(oldfd, old_st.st_dev, false, 0, report);
+	return 0;
+}

@@ -1,0 +1,224 @@
+/* Kernel uevents: the netlink monitor, the payload parser, coldplug and block enumeration. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sys.h"
+#include "uevent.h"
+
+#define UEVENT_GROUP_KERNEL 1
+/* Large enough for a coldplug of a big machine; the kernel only grants it to root. */
+#define UEVENT_RCVBUF (16 * 1024 * 1024)
+
+static void set_property(struct uevent *ev, const char *key, const char *value)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} known[] = {
+		{ "ACTION", offsetof(struct uevent, action) },
+		{ "DEVPATH", offsetof(struct uevent, devpath) },
+		{ "SUBSYSTEM", offsetof(struct uevent, subsystem) },
+		{ "DEVNAME", offsetof(struct uevent, devname) },
+		{ "DEVTYPE", offsetof(struct uevent, devtype) },
+		{ "MODALIAS", offsetof(struct uevent, modalias) },
+		{ "MAJOR", offsetof(struct uevent, major) },
+		{ "MINOR", offsetof(struct uevent, minor) },
+		{ "PARTN", offsetof(struct uevent, partn) },
+	};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(key, known[i].key) == 0)
+			*(const char **)((char *)ev + known[i].offset) = value;
+}
+
+/* Splits buf[0..len) at sep into KEY=VALUE properties; entries without '=' are skipped. */
+static void parse_properties(char *buf, size_t len, char sep, struct uevent *ev)
+{
+	char *p = buf, *end = buf + len;
+	while (p < end) {
+		char *next = memchr(p, sep, (size_t)(end - p));
+		if (!next)
+			next = end;
+		*next = '\0';
+		char *eq = strchr(p, '=');
+		if (eq && eq != p) {
+			*eq = '\0';
+			set_property(ev, p, eq + 1);
+		}
+		p = next + 1;
+	}
+}
+
+int uevent_parse_netlink(char *buf, size_t len, struct uevent *ev)
+{
+	*ev = (struct uevent){ 0 };
+	buf[len] = '\0';
+	size_t header_len = strnlen(buf, len);
+	char *at = memchr(buf, '@', header_len);
+	/* udev's own messages start "libudev\0": the kernel's always "action@devpath\0". */
+	if (!at || header_len == len || at == buf)
+		return -EBADMSG;
+	*at = '\0';
+	const char *header_action = buf, *header_devpath = at + 1;
+	parse_properties(buf + header_len + 1, len - header_len - 1, '\0', ev);
+	if (!ev->action || !ev->devpath || !ev->subsystem ||
+	    strcmp(ev->action, header_action) != 0 || strcmp(ev->devpath, header_devpath) != 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int uevent_parse_sysfs(char *buf, size_t len, struct uevent *ev)
+{
+	*ev = (struct uevent){ 0 };
+	buf[len] = '\0';
+	parse_properties(buf, len, '\n', ev);
+	return 0;
+}
+
+int uevent_monitor_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
+	if (fd < 0)
+		return -errno;
+	int size = UEVENT_RCVBUF, on = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = UEVENT_GROUP_KERNEL };
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0 ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+		int e = -errno;
+		(void)close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int uevent_monitor_receive(int fd, char *buf, struct uevent *ev)
+{
+	struct sockaddr_nl sender;
+	char control[CMSG_SPACE(sizeof(struct ucred))];
+	struct iovec iov = { buf, UEVENT_BUFFER_SIZE };
+	struct msghdr msg = {
+		.msg_name = &sender,
+		.msg_namelen = sizeof sender,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof control,
+	};
+	ssize_t len;
+	do
+		len = recvmsg(fd, &msg, MSG_DONTWAIT);
+	while (len < 0 && errno == EINTR);
+	if (len < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC) || len == 0)
+		return -EBADMSG;
+
+	/* CVE-2009-1185: only the kernel (port 0, multicast group 1, uid 0) may tell us about
+	 * devices; anything else could make us mount an attacker's root. */
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	if (msg.msg_namelen != sizeof sender || sender.nl_pid != 0 ||
+	    sender.nl_groups != UEVENT_GROUP_KERNEL)
+		return -EPERM;
+	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_CREDENTIALS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(struct ucred)))
+		return -EPERM;
+	struct ucred cred;
+	memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
+	if (cred.uid != 0)
+		return -EPERM;
+	return uevent_parse_netlink(buf, (size_t)len, ev);
+}
+
+static int for_each_entry(int dirfd, int (*visit)(int dirfd, const char *name, void *ctx), void *ctx)
+{
+	DIR *dir = fdopendir(dirfd);
+	if (!dir) {
+		int e = -errno;
+		(void)close(dirfd);
+		return e;
+	}
+	int count = 0;
+	struct dirent *entry;
+	while ((entry = readdir(dir))) {
+		if (entry->d_name[0] == '.')
+			continue;
+		int r = visit(dirfd, entry->d_name, ctx);
+		if (r > 0)
+			count += r;
+	}
+	(void)closedir(dir);
+	return count;
+}
+
+/* dirfd/name/uevent <- "add"; sysfs entries here are symlinks to the device, which is fine. */
+static int trigger_device(int dirfd, const char *name, void *ctx)
+{
+	(void)ctx;
+	char path[512];
+	(void)snprintf(path, sizeof path, "%s/uevent", name);
+	return sys_write_fileat(dirfd, path, "add") == 0 ? 1 : 0;
+}
+
+static int trigger_collection(int dirfd, const char *name, void *ctx)
+{
+	const char *devices_dir = ctx;
+	char path[512];
+	(void)snprintf(path, sizeof path, "%s%s", name, devices_dir);
+	int fd = sys_openat(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
+	return fd < 0 ? 0 : for_each_entry(fd, trigger_device, NULL);
+}
+
+int uevent_coldplug(void)
+{
+	/* Bus devices first: their MODALIAS loads the drivers that create the class devices. */
+	int total = 0;
+	static const struct {
+		const char *root, *devices_dir;
+	} collections[] = { { "/sys/bus", "/devices" }, { "/sys/class", "" } };
+	for (size_t i = 0; i < sizeof collections / sizeof collections[0]; i++) {
+		int fd = sys_open(collections[i].root, O_RDONLY | O_DIRECTORY, 0);
+		if (fd < 0)
+			return fd;
+		int r = for_each_entry(fd, trigger_collection, (void *)collections[i].devices_dir);
+		if (r < 0)
+			return r;
+		total += r;
+	}
+	return total;
+}
+
+struct enumerate_ctx {
+	void (*visit)(const struct uevent *ev, void *ctx);
+	void *ctx;
+};
+
+static int enumerate_one(int dirfd, const char *name, void *ctx)
+{
+	struct enumerate_ctx *e = ctx;
+	char path[512], buf[UEVENT_BUFFER_SIZE + 1];
+	(void)snprintf(path, sizeof path, "%s/uevent", name);
+	ssize_t len = sys_read_fileat(dirfd, path, buf, sizeof buf);
+	if (len < 0)
+		return 0;
+	struct uevent ev;
+	(void)uevent_parse_sysfs(buf, (size_t)len, &ev);
+	ev.action = "add";
+	ev.subsystem = "block";
+	e->visit(&ev, e->ctx);
+	return 1;
+}
+
+int uevent_enumerate_block(void (*visit)(const struct uevent *ev, void *ctx), void *ctx)
+{
+	struct enumerate_ctx e = { visit, ctx };
+	int fd = sys_open("/sys/class/block", O_RDONLY | O_DIRECTORY, 0);
+	return fd < 0 ? fd : for_each_entry(fd, enumerate_one, &e);
+}

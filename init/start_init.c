@@ -1,0 +1,77 @@
+/* Stage: choose the real init inside the new root, switch to it and exec it as PID 1. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emergency.h"
+#include "log.h"
+#include "stages.h"
+#include "switchroot.h"
+#include "sys.h"
+
+/* The kernel's own fallbacks when init= is absent or fails (init/main.c). */
+static const char *const fallback_inits[] = { "/sbin/init", "/etc/init", "/bin/init", "/bin/sh" };
+
+static const char *choose_init(const struct boot_options *opts)
+{
+	if (opts->init[0]) {
+		int r = root_has_executable(SYSROOT, opts->init);
+		if (r == 0)
+			return opts->init;
+		log_warning("init=%s is not an executable file in the new root (%s); trying %s, %s, %s, %s",
+			    opts->init, strerror(-r), fallback_inits[0], fallback_inits[1],
+			    fallback_inits[2], fallback_inits[3]);
+	}
+	for (size_t i = 0; i < sizeof fallback_inits / sizeof fallback_inits[0]; i++)
+		if (root_has_executable(SYSROOT, fallback_inits[i]) == 0)
+			return fallback_inits[i];
+	return NULL;
+}
+
+static void log_peak_memory(void)
+{
+	char status[4096];
+	if (sys_read_file("/proc/self/status", status, sizeof status) < 0)
+		return;
+	char *hwm = strstr(status, "VmHWM:");
+	if (!hwm)
+		return;
+	hwm += strlen("VmHWM:");
+	hwm += strspn(hwm, " \t");
+	hwm[strcspn(hwm, "\n")] = '\0';
+	log_info("peak memory (VmHWM) %s", hwm);
+}
+
+_Noreturn void start_real_init(const struct boot_options *opts, char **argv)
+{
+	const char *init = choose_init(opts);
+	if (!init)
+		emergency("no executable init in the new root: tried %s%s%s, %s, %s and %s",
+			  opts->init[0] ? "init=" : "", opts->init[0] ? opts->init : "", opts->init[0] ? ", " : "",
+			  fallback_inits[0], fallback_inits[1], fallback_inits[2]);
+
+	struct switch_root_request request = { .old_root = "/", .new_root = SYSROOT, .init = init };
+	struct switch_root_report report;
+	int r = switch_root(&request, &report);
+	if (r < 0)
+		emergency("unable to switch to the new root: check failed: %s: %s",
+			  report.failed_check ? report.failed_check : "?", strerror(-r));
+	log_info("freed the initramfs: %lu entries, %llu KiB (%lu mounts kept, %lu not removable)",
+		 report.files_freed, report.bytes_freed / 1024, report.kept_mounts, report.not_removed);
+	log_peak_memory();
+	timeline_mark("exec %s", init);
+
+	/* The real init is PID 1 from here: it gets the kernel's arguments and environment as
+	 * the kernel gave them to us, and a clean signal mask. */
+	argv[0] = (char *)init;
+	log_close();
+	sigset_t none;
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(init, argv);
+	int e = errno;
+	log_open();
+	emergency("unable to execute %s in the new root: %s", init, strerror(e));
+}

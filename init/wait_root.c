@@ -1,0 +1,180 @@
+/* Stage: listen to uevents, load the drivers they ask for, probe each block device that
+ * appears, until one is the device root= names or the timeout runs out. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blockdev.h"
+#include "emergency.h"
+#include "log.h"
+#include "modload.h"
+#include "stages.h"
+#include "uevent.h"
+
+struct root_search {
+	const struct boot_options *opts;
+	struct kmod_ctx *kmod;
+	struct blockdev *root;
+	bool found;
+	unsigned uevents, modules_loaded, forged;
+};
+
+static void load_modules_for(struct root_search *s, const char *alias)
+{
+	if (!s->kmod)
+		return;
+	uint64_t start = timeline_now_ms();
+	int r = modload_alias(s->kmod, alias);
+	if (r > 0) {
+		s->modules_loaded += (unsigned)r;
+		log_debug("loaded %d module(s) for %s in %llu ms", r, alias,
+			  (unsigned long long)(timeline_now_ms() - start));
+	} else if (r < 0 && r != -ENOENT) {
+		log_warning("unable to load the module for %s: %s", alias, strerror(-r));
+	}
+}
+
+static void consider_block_device(struct root_search *s, const struct uevent *ev)
+{
+	if (!ev->devname || !ev->major || !ev->minor ||
+	    (strcmp(ev->action, "add") != 0 && strcmp(ev->action, "change") != 0))
+		return;
+	struct blockdev dev = { .major = (unsigned)atoi(ev->major), .minor = (unsigned)atoi(ev->minor) };
+	if (strlen(ev->devname) >= sizeof dev.name || strchr(ev->devname, '/'))
+		return;
+	strcpy(dev.name, ev->devname);
+	int r = blockdev_probe(&dev);
+	if (r < 0)
+		log_debug("unable to probe /dev/%s: %s", dev.name, strerror(-r));
+	if (!blockdevs_remember(&dev))
+		log_warning("too many block devices: /dev/%s not listed", dev.name);
+	log_debug("block device /dev/%s %u:%u TYPE=%s UUID=%s LABEL=%s PARTUUID=%s PARTLABEL=%s",
+		  dev.name, dev.major, dev.minor, dev.type, dev.uuid, dev.label, dev.partuuid,
+		  dev.partlabel);
+
+	size_t count;
+	const struct blockdev *known = blockdevs_seen(&count);
+	if (!s->found && root_spec_matches(&s->opts->root_spec, &dev, known, count)) {
+		*s->root = dev;
+		s->found = true;
+	}
+}
+
+static void handle_uevent(struct root_search *s, const struct uevent *ev)
+{
+	s->uevents++;
+	log_debug("uevent %s %s", ev->action, ev->devpath);
+	if (ev->modalias && strcmp(ev->action, "add") == 0)
+		load_modules_for(s, ev->modalias);
+	if (strcmp(ev->subsystem, "block") == 0)
+		consider_block_device(s, ev);
+}
+
+static void enumerated_block_device(const struct uevent *ev, void *ctx)
+{
+	consider_block_device(ctx, ev);
+}
+
+/* The kernel dropped events: ask every device again and look at every block device. */
+static void rescan(struct root_search *s)
+{
+	log_warning("uevent queue overflowed; rescanning /sys");
+	(void)uevent_enumerate_block(enumerated_block_device, s);
+	(void)uevent_coldplug();
+}
+
+static void drain_uevents(struct root_search *s, int fd)
+{
+	char buf[UEVENT_BUFFER_SIZE + 1];
+	struct uevent ev;
+	while (!s->found) {
+		int r = uevent_monitor_receive(fd, buf, &ev);
+		if (r == -EAGAIN)
+			return;
+		if (r == 0)
+			handle_uevent(s, &ev);
+		else if (r == -ENOBUFS)
+			rescan(s);
+		else if (r == -EPERM)
+			log_warning("ignored a uevent that the kernel did not send (%u so far)", ++s->forged);
+		else if (r == -EBADMSG)
+			log_debug("ignored a malformed uevent");
+		else
+			log_warning("unable to read uevents: %s", strerror(-r));
+	}
+}
+
+static void sleep_seconds(int seconds)
+{
+	struct timespec ts = { .tv_sec = seconds };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void load_filesystem_modules(struct root_search *s)
+{
+	char types[CMDLINE_VALUE_MAX], alias[CMDLINE_VALUE_MAX + 8];
+	(void)snprintf(types, sizeof types, "%s",
+		       s->opts->rootfstype[0] ? s->opts->rootfstype : s->root->type);
+	for (char *save = NULL, *type = strtok_r(types, ",", &save); type;
+	     type = strtok_r(NULL, ",", &save)) {
+		(void)snprintf(alias, sizeof alias, "fs-%s", type);
+		load_modules_for(s, alias);
+	}
+}
+
+void wait_for_root(const struct boot_options *opts, struct blockdev *root)
+{
+	struct root_search s = { .opts = opts, .root = root };
+	int timeout_s = boot_options_root_timeout(opts);
+
+	if (opts->rootdelay_s > 0) {
+		log_info("rootdelay=%d: waiting %d s before looking for root", opts->rootdelay_s,
+			 opts->rootdelay_s);
+		sleep_seconds(opts->rootdelay_s);
+	}
+	int r = modload_open(&s.kmod);
+	if (r < 0)
+		log_warning("unable to open the module index for this kernel: %s; loading no drivers",
+			    strerror(-r));
+	/* Listen before asking devices to announce themselves, or the answers are lost. */
+	int fd = uevent_monitor_open();
+	if (fd < 0)
+		emergency("unable to listen for uevents: %s", strerror(-fd));
+	r = uevent_coldplug();
+	if (r < 0)
+		emergency("unable to trigger coldplug through /sys: %s", strerror(-r));
+	timeline_mark("coldplug triggered for %d devices", r);
+
+	if (timeout_s < 0)
+		log_info("waiting for root=%s (no timeout)", opts->root);
+	else
+		log_info("waiting up to %d s for root=%s", timeout_s, opts->root);
+	uint64_t deadline = timeout_s < 0 ? UINT64_MAX : timeline_now_ms() + (uint64_t)timeout_s * 1000;
+	for (;;) {
+		drain_uevents(&s, fd);
+		if (s.found)
+			break;
+		uint64_t now = timeline_now_ms();
+		if (now >= deadline)
+			break;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int wait_ms = deadline == UINT64_MAX ? -1 : (int)(deadline - now);
+		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
+			emergency("unable to wait for uevents: %s", strerror(errno));
+	}
+	(void)close(fd);
+	if (!s.found) {
+		modload_close(s.kmod);
+		emergency("root=%s did not appear within %d s (%u uevents, %u modules loaded)",
+			  opts->root, timeout_s, s.uevents, s.modules_loaded);
+	}
+	timeline_mark("root device /dev/%s found (%s; %u uevents, %u modules loaded)", root->name,
+		      root->type[0] ? root->type : "unknown type", s.uevents, s.modules_loaded);
+	load_filesystem_modules(&s);
+	modload_close(s.kmod);
+}

@@ -1,0 +1,138 @@
+/* The command line as the kernel splits it, and the options rdinit takes from it. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../check.h"
+#include "cmdline.h"
+
+struct collected {
+	char names[16][64];
+	char values[16][256];
+	bool has_value[16];
+	int count;
+};
+
+static int collect(const char *name, const char *value, void *ctx)
+{
+	struct collected *c = ctx;
+	if (c->count == 16)
+		return -ENOSPC;
+	snprintf(c->names[c->count], sizeof c->names[0], "%s", name);
+	snprintf(c->values[c->count], sizeof c->values[0], "%s", value ? value : "");
+	c->has_value[c->count] = value != NULL;
+	c->count++;
+	return 0;
+}
+
+static int split(const char *text, struct collected *c)
+{
+	char bad[64] = "";
+	*c = (struct collected){ 0 };
+	return cmdline_for_each(text, collect, c, bad, sizeof bad);
+}
+
+static const char *problem(const struct boot_options *o, const char *param)
+{
+	for (size_t i = 0; i < o->problem_count; i++)
+		if (strcmp(o->problems[i].param, param) == 0)
+			return o->problems[i].reason;
+	return NULL;
+}
+
+static void test_splitting(void)
+{
+	struct collected c;
+	CHECK(split("  ro root=/dev/vda1   quiet ", &c) == 0 && c.count == 3, "spaces separate, leading and trailing spaces ignored");
+	CHECK_STR(c.names[0], "ro", "bare word name");
+	CHECK(!c.has_value[0], "bare word has no value");
+	CHECK_STR(c.names[1], "root", "name before '='");
+	CHECK_STR(c.values[1], "/dev/vda1", "value after '='");
+
+	CHECK(split("root=\"LABEL=my root\" rw", &c) == 0 && c.count == 2, "quoted value with a space is one parameter");
+	CHECK_STR(c.values[0], "LABEL=my root", "value quotes are removed");
+	CHECK(split("\"root=LABEL=a b\" x", &c) == 0 && c.count == 2, "a fully quoted parameter is one parameter");
+	CHECK_STR(c.names[0], "root", "name of a fully quoted parameter");
+	CHECK_STR(c.values[0], "LABEL=a b", "value of a fully quoted parameter");
+	CHECK(split("a=b=c", &c) == 0 && c.count == 1, "only the first '=' splits");
+	CHECK_STR(c.values[0], "b=c", "later '=' stay in the value");
+	CHECK(split("empty= x", &c) == 0 && c.has_value[0] && c.values[0][0] == '\0', "name= has an empty value");
+	CHECK(split("quiet -- single root=/dev/evil", &c) == 0 && c.count == 1, "parsing stops at --");
+	CHECK(split("", &c) == 0 && c.count == 0, "empty line");
+	CHECK(split("\t\n ", &c) == 0 && c.count == 0, "whitespace only");
+
+	char bad[64] = "";
+	c = (struct collected){ 0 };
+	CHECK(cmdline_for_each("ro root=\"LABEL=x rw", collect, &c, bad, sizeof bad) == -EINVAL, "unterminated quote is refused");
+	CHECK(c.count == 1, "parameters before the unterminated quote were visited");
+	CHECK_STR(bad, "root", "the unterminated parameter is named");
+
+	char huge[CMDLINE_MAX + 10];
+	memset(huge, 'a', sizeof huge - 1);
+	huge[sizeof huge - 1] = '\0';
+	CHECK(split(huge, &c) == -E2BIG, "an overlong line is refused, not truncated");
+}
+
+static void test_options(void)
+{
+	struct boot_options o;
+	boot_options_parse("root=UUID=ABCD-ef01 rootfstype=ext4 rootflags=noatime,data=journal rw init=/bin/x", &o);
+	CHECK(o.root_ok && o.root_spec.kind == ROOT_BY_UUID, "root=UUID= parsed");
+	CHECK_STR(o.root, "UUID=ABCD-ef01", "root= kept as written");
+	CHECK_STR(o.rootfstype, "ext4", "rootfstype=");
+	CHECK_STR(o.rootflags, "noatime,data=journal", "rootflags= keeps commas");
+	CHECK(o.read_write, "rw");
+	CHECK_STR(o.init, "/bin/x", "init=");
+	CHECK(o.problem_count == 0, "no problems on a good line");
+
+	boot_options_parse("root=/dev/sda1", &o);
+	CHECK(!o.read_write, "read-only is the default, as the kernel's");
+	CHECK(boot_options_root_timeout(&o) == DEFAULT_ROOT_TIMEOUT_S, "default timeout");
+
+	boot_options_parse("root=/dev/sda1 root=/dev/vda2 rw ro", &o);
+	CHECK_STR(o.root_spec.value, "vda2", "repeated root=: the last wins");
+	CHECK(!o.read_write, "rw then ro: the last wins");
+
+	boot_options_parse("root=/dev/vda1 frobnicate=3 foo rd.unknown=1", &o);
+	CHECK(o.root_ok && o.problem_count == 0, "unknown parameters are ignored");
+
+	boot_options_parse("root=/dev/vda1 rd.timeout=0", &o);
+	CHECK(boot_options_root_timeout(&o) == -1, "rd.timeout=0 waits forever, as dracut's");
+	boot_options_parse("root=/dev/vda1 rootwait", &o);
+	CHECK(boot_options_root_timeout(&o) == -1, "rootwait waits forever");
+	boot_options_parse("root=/dev/vda1 rootwait=12", &o);
+	CHECK(boot_options_root_timeout(&o) == 12, "rootwait=N waits N s");
+	boot_options_parse("root=/dev/vda1 rootwait rd.timeout=5", &o);
+	CHECK(boot_options_root_timeout(&o) == 5, "rd.timeout wins over rootwait");
+	boot_options_parse("root=/dev/vda1 rootdelay=3 panic=-1 rd.debug quiet", &o);
+	CHECK(o.rootdelay_s == 3 && o.panic_set && o.panic_s == -1 && o.debug && o.quiet, "rootdelay, panic, rd.debug, quiet");
+
+	boot_options_parse("root=/dev/vda1 rd.timeout=abc panic=1x rootdelay=-4 ro=1 init=relative", &o);
+	CHECK(o.problem_count == 5, "five malformed values reported (got %zu)", o.problem_count);
+	CHECK(problem(&o, "rd.timeout") && o.rd_timeout_s == -1, "rd.timeout=abc rejected, default kept");
+	CHECK(problem(&o, "panic") && !o.panic_set, "panic=1x rejected");
+	CHECK(problem(&o, "rootdelay") && o.rootdelay_s == 0, "negative rootdelay rejected");
+	CHECK(problem(&o, "ro"), "ro=1 rejected");
+	CHECK(problem(&o, "init") && o.init[0] == '\0', "relative init= rejected");
+
+	boot_options_parse("root=/dev/vda1 root=", &o);
+	CHECK(!o.root_ok && problem(&o, "root"), "a later empty root= cancels an earlier good one");
+	boot_options_parse("root=UUID=", &o);
+	CHECK(!o.root_ok && problem(&o, "root"), "root=UUID= with nothing after it is rejected");
+	boot_options_parse("root=/dev/vda1 root=\"LABEL=x", &o);
+	CHECK(!o.root_ok && problem(&o, "root"), "root= with an unterminated quote is rejected, naming root");
+
+	char longroot[700] = "root=/dev/";
+	memset(longroot + 10, 'x', 600);
+	longroot[610] = '\0';
+	boot_options_parse(longroot, &o);
+	CHECK(!o.root_ok && problem(&o, "root"), "overlong root= rejected");
+}
+
+int main(void)
+{
+	test_splitting();
+	test_options();
+	return check_done();
+}
