@@ -27,9 +27,8 @@ void mount_root(const struct boot_options *opts, const struct blockdev *root)
 	(void)mnt_context_set_source(cxt, source);
 	(void)mnt_context_set_target(cxt, SYSROOT);
 	(void)mnt_context_set_options(cxt, options);
-	if (strchr(fstype, ','))
-		(void)mnt_context_set_fstype_pattern(cxt, fstype);
-	else if (*fstype)
+	/* libmount tries a comma list of types in order, as mount -t ext4,xfs does. */
+	if (*fstype)
 		(void)mnt_context_set_fstype(cxt, fstype);
 
 	int rc = mnt_context_mount(cxt);
