@@ -30,8 +30,8 @@ need_packages() {
 RDINIT_PACKAGES=(
 	build-essential musl-tools meson ninja-build pkg-config
 	dpkg-dev autoconf automake libtool autopoint gettext gtk-doc-tools bison flex
-	libarchive-dev libkmod-dev kmod
-	qemu-system-x86 e2fsprogs fdisk cpio file util-linux
+	libarchive-dev liblzma-dev libkmod-dev kmod
+	qemu-system-x86 e2fsprogs fdisk cpio file util-linux zstd xz-utils gzip python3
 )
 
 # Configure (once) and build the meson tree: /init and the tests for musl, mkrdinit for the host.

@@ -1,0 +1,68 @@
+/* manifest: reads a hook's manifest (the kernel's usr/gen_init_cpio list format plus `module`) into entries. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum manifest_kind {
+	MANIFEST_FILE,
+	MANIFEST_DIR,
+	MANIFEST_NOD,
+	MANIFEST_SLINK,
+	MANIFEST_PIPE,
+	MANIFEST_SOCK,
+	MANIFEST_MODULE,
+};
+
+struct manifest_entry {
+	enum manifest_kind kind;
+	/* The path in the image without its leading '/', normalized; for MANIFEST_MODULE the module name or alias. */
+	char *name;
+	/* MANIFEST_FILE: the file to copy, ${VAR}s expanded and joined to the hook folder when relative.
+	 * MANIFEST_SLINK: the link target, verbatim. */
+	char *location;
+	/* MANIFEST_FILE: further image paths that are hard links to the same inode. */
+	char **hard_links;
+	size_t n_hard_links;
+	unsigned int mode; /* permission bits as written (at most 07777); the file type follows from kind */
+	uint32_t uid;
+	uint32_t gid;
+	char dev_type; /* MANIFEST_NOD: 'b' or 'c' */
+	unsigned int major;
+	unsigned int minor;
+	char *source; /* "hooks/base/manifest:7": where the line was, for later messages */
+};
+
+struct manifest {
+	struct manifest_entry *entries;
+	size_t n_entries;
+	size_t capacity;
+};
+
+/* Returns the value of a ${NAME} in a file location, or NULL when NAME is undefined. */
+typedef const char *(*manifest_lookup_fn)(const char *name, void *userdata);
+
+struct manifest_context {
+	const char *display_name; /* names the manifest in messages, e.g. "hooks/base/manifest" */
+	const char *base_dir;     /* relative file locations are relative to this folder; NULL: leave them */
+	manifest_lookup_fn lookup;
+	void *lookup_userdata;
+};
+
+/* Appends the entries of TEXT to M. Returns 0, -EINVAL with "FILE:LINE: what was expected" in ERR, or -ENOMEM.
+ * On error M keeps the entries of the lines before the bad one. */
+int manifest_parse_text(struct manifest *m, const struct manifest_context *ctx, const char *text, size_t len,
+                        char *err, size_t err_size);
+
+/* Reads PATH and appends its entries to M, as manifest_parse_text(). Returns 0 or -errno, with ERR filled in. */
+int manifest_parse_file(struct manifest *m, const char *path, const struct manifest_context *ctx, char *err,
+                        size_t err_size);
+
+void manifest_free(struct manifest *m);
+
+/* Whether the LEN bytes at NAME can name a ${VAR}: letters, digits and '_', not starting with a digit. */
+bool manifest_is_variable_name(const char *name, size_t len);
+
+/* The keyword that introduces KIND in a manifest ("file", "dir", ...). */
+const char *manifest_kind_keyword(enum manifest_kind kind);

@@ -1,0 +1,53 @@
+/* modules: which kernel module files a list of module names needs, and the indexes that let libkmod find them. */
+#pragma once
+
+#include <stddef.h>
+
+struct module_request {
+	const char *name;   /* a module name or alias, as a manifest's `module` line says it */
+	const char *origin; /* "hooks/ext4/manifest:2" */
+};
+
+struct module_file {
+	char *name;    /* as libkmod names it, e.g. "crc32c_generic" */
+	char *path;    /* the file in the module tree */
+	char *relpath; /* below the tree, e.g. "kernel/crypto/crc32c_generic.ko"; the same path inside the image */
+	char *origin;  /* "module ext4 at hooks/ext4/manifest:2": the request that brought it in */
+};
+
+struct module_set {
+	struct module_file *files;
+	size_t n_files;
+	size_t capacity;
+};
+
+struct module_index {
+	char *name; /* "modules.dep.bin" */
+	char *data;
+	size_t len;
+};
+
+struct module_indexes {
+	struct module_index *files;
+	size_t n_files;
+	size_t capacity;
+};
+
+/* Finds, with libkmod and TREE's indexes (TREE is MODULES_DIR/KVER), every module file that `modprobe NAME` would
+ * load for each request: the modules.dep closure and the pre and post softdeps, recursively. Builtin modules need
+ * no file and are left out. TREE must be a canonical absolute path, as realpath() gives: libkmod names files below
+ * it, and their path below it is their path in the image. Host modprobe.d configuration is not read: it describes
+ * the build machine, not the image. Returns 0, or -ENOENT (a request names nothing in TREE, or TREE has no
+ * modules.dep.bin), -EINVAL (TREE's indexes name a module without a file in it) or another -errno, with ERR
+ * filled in. */
+int modules_resolve(const char *tree, const struct module_request *requests, size_t n_requests,
+                    struct module_set *out, char *err, size_t err_size);
+
+/* Builds the image's own modules.* indexes: copies SET's files and TREE's modules.builtin, modules.builtin.modinfo
+ * and the lines of modules.order for SET into a scratch folder, runs DEPMOD (a program name or path) on it and
+ * reads back every modules.* file. Returns 0 or -errno with ERR filled in. */
+int modules_build_indexes(const char *tree, const char *kver, const struct module_set *set, const char *depmod,
+                          struct module_indexes *out, char *err, size_t err_size);
+
+void module_set_free(struct module_set *set);
+void module_indexes_free(struct module_indexes *indexes);
