@@ -20,6 +20,7 @@ struct root_search {
 	struct kmod_ctx *kmod;
 	struct blockdev *root;
 	bool found;
+	struct blockdev other_match;	/* a second device that root= names too */
 	unsigned uevents, modules_loaded, forged;
 };
 
@@ -58,9 +59,13 @@ static void consider_block_device(struct root_search *s, const struct uevent *ev
 
 	size_t count;
 	const struct blockdev *known = blockdevs_seen(&count);
-	if (!s->found && root_spec_matches(&s->opts->root_spec, &dev, known, count)) {
+	if (!root_spec_matches(&s->opts->root_spec, &dev, known, count))
+		return;
+	if (!s->found) {
 		*s->root = dev;
 		s->found = true;
+	} else if (dev.major != s->root->major || dev.minor != s->root->minor) {
+		s->other_match = dev;
 	}
 }
 
@@ -87,11 +92,13 @@ static void rescan(struct root_search *s)
 	(void)uevent_coldplug();
 }
 
+/* Reads everything queued, also past a match: a later event may name a second device with
+ * the same identifier (a cloned disk), and then the match is not to be trusted. */
 static void drain_uevents(struct root_search *s, int fd)
 {
 	char buf[UEVENT_BUFFER_SIZE + 1];
 	struct uevent ev;
-	while (!s->found) {
+	for (;;) {
 		int r = uevent_monitor_receive(fd, buf, &ev);
 		if (r == -EAGAIN)
 			return;
@@ -168,6 +175,10 @@ void wait_for_root(const struct boot_options *opts, struct blockdev *root)
 			emergency("unable to wait for uevents: %s", strerror(errno));
 	}
 	(void)close(fd);
+	if (s.other_match.name[0])
+		emergency("root=%s is ambiguous: /dev/%s and /dev/%s both match; refusing to guess "
+			  "which one to boot (name one of them by PARTUUID= or /dev/)",
+			  opts->root, root->name, s.other_match.name);
 	if (!s.found) {
 		modload_close(s.kmod);
 		emergency("root=%s did not appear within %d s (%u uevents, %u modules loaded)",

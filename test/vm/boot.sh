@@ -2,7 +2,8 @@
 # Tier (c): one QEMU boot of Debian's kernel through rdinit per scenario, checked on the serial log.
 #
 # Usage: test/vm/boot.sh SCENARIO   (the environment from qemu/prepare: RDINIT_VMLINUZ, RDINIT_IMAGE,
-#                                    RDINIT_DISK; test/run sets it. Without it the test is skipped.)
+#                                    RDINIT_DISK, RDINIT_DISK_MBR; test/run sets it. Without it the
+#                                    test is skipped.)
 # Output is TAP; the serial log is kept in $RDINIT_BUILD/vm/SCENARIO.log.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,46 +22,104 @@ not_ok() { count=$((count + 1)); failed=$((failed + 1)); echo "not ok $count - $
 expect() { if grep -aqE -- "$1" "$log"; then ok "$2"; else not_ok "$2 (no /$1/ in $log)"; fi; }
 reject() { if grep -aqE -- "$1" "$log"; then not_ok "$2 (found /$1/ in $log)"; else ok "$2"; fi; }
 
+# The real init ran as PID 1 on DEVICE, mounted with MODE (ro or rw), and saw rdinit's log.
+expect_booted() {
+	local device=$1 mode=$2
+	expect '^realinit: pid=1$' "the real init runs as PID 1"
+	expect "^realinit: root source=$device fstype=ext4 " "/ is $device, ext4"
+	expect "^realinit: root .* options=$mode(,|$)" "/ is mounted $mode"
+	expect '^realinit: kmsg rdinit: ' "rdinit's messages are in /dev/kmsg after the switch"
+	expect "^realinit: kmsg rdinit: timeline: \+[0-9]+ ms root device $device found" "the timeline names the root device"
+	expect '^realinit: kmsg rdinit: timeline: \+[0-9]+ ms exec /' "the timeline reaches the exec"
+	expect '^realinit: kmsg rdinit: freed the initramfs: [1-9][0-9]* entries' "the initramfs was freed"
+	expect '^realinit: done' "the real init finished"
+}
+
+# rdinit stopped on the emergency screen with CAUSE and rebooted (panic=1) instead of booting.
+expect_emergency() {
+	expect "rdinit: boot failed: $1" "the emergency message says: $1"
+	expect 'rdinit: block devices seen:' "the emergency message lists the devices seen"
+	expect 'rdinit: rebooting in 1 s \(panic=1\)' "panic=1 reboots"
+	reject '^realinit: pid=' "the real init never ran"
+}
+
 absent_uuid=00000000-dead-beef-0000-000000000000
+disks=("$RDINIT_DISK")
 # Every boot: a crash of PID 1 reboots at once (panic=-1), which ends QEMU instead of hanging.
 case $scenario in
-uuid)         append="root=UUID=$ROOT_UUID panic=-1" ;;
-devname-rw)   append="root=/dev/vda1 rw panic=-1" ;;
-absent)       append="root=UUID=$absent_uuid rd.timeout=5 panic=1" ;;
+uuid)            append="root=UUID=$ROOT_UUID" ;;
+uuid-upper-rw)   append="root=UUID=${ROOT_UUID^^} rw" ;;
+devname-rw)      append="root=/dev/vda1 rw" ;;
+label)           append="root=\"LABEL=$ROOT_LABEL\"" ;;
+by-label)        append="root=/dev/disk/by-label/${ROOT_LABEL// /\\x20}" ;;
+by-uuid)         append="root=/dev/disk/by-uuid/$ROOT_UUID" ;;
+partuuid)        append="root=PARTUUID=$ROOT_PARTUUID" ;;
+by-partuuid)     append="root=/dev/disk/by-partuuid/$ROOT_PARTUUID" ;;
+partlabel)       append="root=PARTLABEL=$ROOT_PARTLABEL" ;;
+by-partlabel)    append="root=/dev/disk/by-partlabel/$ROOT_PARTLABEL" ;;
+majmin)          append="root=254:1" ;;
+hex)             append="root=fe01" ;;
+mbr-partuuid)    append="root=PARTUUID=$ROOT_MBR_ID-02"; disks=("$RDINIT_DISK_MBR") ;;
+mbr-partnroff)   append="root=PARTUUID=$ROOT_MBR_ID-01/PARTNROFF=1"; disks=("$RDINIT_DISK_MBR") ;;
+rootfstype-list) append="root=UUID=$ROOT_UUID rootfstype=btrfs,ext4" ;;
+rootflags)       append="root=UUID=$ROOT_UUID rootflags=noatime,data=journal" ;;
+init-args)       append="root=UUID=$ROOT_UUID init=/bin/init-alt rdinit_test_env=42 -- single two" ;;
+init-missing)    append="root=UUID=$ROOT_UUID init=/sbin/no-such-init" ;;
+duplicate)       append="root=UUID=$ROOT_UUID rd.timeout=20 panic=1"; disks=("$RDINIT_DISK" "$RDINIT_DISK_MBR") ;;
+absent)          append="root=UUID=$absent_uuid rd.timeout=5 panic=1" ;;
 *) echo "Bail out! unknown scenario $scenario"; exit 1 ;;
+esac
+# Parameters after -- are init's: the panic= must come before them.
+case $append in
+*panic=*) ;;
+*" -- "*) append="${append/ -- / panic=-1 -- }" ;;
+*) append+=" panic=-1" ;;
 esac
 
 log=${RDINIT_BUILD:-$top/build}/vm/$scenario.log
 mkdir -p "$(dirname "$log")"
+disk_args=()
+for d in "${disks[@]}"; do disk_args+=(--disk "$d"); done
 status=0
-"$top/qemu/boot" --kernel "$RDINIT_VMLINUZ" --initrd "$RDINIT_IMAGE" --disk "$RDINIT_DISK" \
+"$top/qemu/boot" --kernel "$RDINIT_VMLINUZ" --initrd "$RDINIT_IMAGE" "${disk_args[@]}" \
 	--append "rdinit=/init $append" --log "$log" --timeout 240 || status=$?
 if [ "$status" -eq 0 ]; then ok "QEMU ended on its own"; else not_ok "QEMU ended on its own (exit $status)"; fi
 reject 'Attempted to kill init' "PID 1 never exited"
 reject 'Kernel panic' "no kernel panic"
 
 case $scenario in
-uuid|devname-rw)
-	expect '^realinit: pid=1$' "the real init runs as PID 1"
-	expect '^realinit: argv=/sbin/init( |$)' "the real init got its own path as argv[0]"
-	expect '^realinit: root source=/dev/vda1 fstype=ext4 ' "/ is /dev/vda1, ext4"
-	if [ "$scenario" = uuid ]; then
-		expect '^realinit: root .* options=ro(,|$)' "/ is mounted read-only (the default)"
-	else
-		expect '^realinit: root .* options=rw(,|$)' "/ is mounted read-write (rw)"
-	fi
-	expect '^realinit: kmsg rdinit: ' "rdinit's messages are in /dev/kmsg after the switch"
-	expect '^realinit: kmsg rdinit: timeline: \+[0-9]+ ms root device /dev/vda1 found' "the timeline names the root device"
-	expect '^realinit: kmsg rdinit: timeline: \+[0-9]+ ms exec /sbin/init' "the timeline reaches the exec"
-	expect '^realinit: kmsg rdinit: freed the initramfs: [1-9][0-9]* entries' "the initramfs was freed"
-	expect '^realinit: done' "the real init finished"
+uuid|label|by-label|by-uuid|partuuid|by-partuuid|partlabel|by-partlabel|majmin|hex|rootfstype-list)
+	expect_booted /dev/vda1 ro
+	expect '^realinit: argv=/sbin/init$' "the real init got its own path as argv[0] and no arguments"
+	;;
+uuid-upper-rw|devname-rw)
+	expect_booted /dev/vda1 rw
+	;;
+mbr-partuuid|mbr-partnroff)
+	expect_booted /dev/vda2 ro
+	;;
+rootflags)
+	expect_booted /dev/vda1 ro
+	expect '^realinit: root .* options=ro,noatime(,.*)?,data=journal' "rootflags= reached the mount: noatime, data=journal"
+	;;
+init-args)
+	expect_booted /dev/vda1 ro
+	expect '^realinit: argv=/bin/init-alt single two$' "init= ran, with the arguments after --"
+	expect '^realinit: env=rdinit_test_env=42$' "the environment the kernel gave rdinit reached the real init"
+	;;
+init-missing)
+	expect_booted /dev/vda1 ro
+	expect 'rdinit: init=/sbin/no-such-init is not an executable file in the new root \(No such file or directory\)' "the missing init= is named in a warning"
+	expect '^realinit: argv=/sbin/init$' "the kernel's fallback /sbin/init ran"
+	;;
+duplicate)
+	expect_emergency "root=UUID=$ROOT_UUID is ambiguous: /dev/vd[ab][12] and /dev/vd[ab][12] both match"
+	expect "rdinit:   /dev/vda1 .*UUID=$ROOT_UUID" "the first device with the UUID is listed"
+	expect "rdinit:   /dev/vdb2 .*UUID=$ROOT_UUID" "the second device with the UUID is listed"
 	;;
 absent)
-	expect "rdinit: boot failed: root=UUID=$absent_uuid did not appear within 5 s" "the emergency message names the missing root and the timeout"
-	expect 'rdinit: block devices seen:' "the emergency message lists the devices seen"
+	expect_emergency "root=UUID=$absent_uuid did not appear within 5 s"
 	expect "rdinit:   /dev/vda1 .*UUID=$ROOT_UUID .*PARTLABEL=$ROOT_PARTLABEL" "the disk that was seen is listed with its identifiers"
-	expect 'rdinit: rebooting in 1 s \(panic=1\)' "panic=1 reboots"
-	reject '^realinit: pid=' "the real init never ran"
 	;;
 esac
 
