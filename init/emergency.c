@@ -34,10 +34,10 @@ static void report_devices(void)
 	}
 	log_error("block devices seen:");
 	for (size_t i = 0; i < count; i++)
-		log_error("  /dev/%-10s %3u:%-3u %6llu MiB TYPE=%s UUID=%s LABEL=%s PARTUUID=%s PARTLABEL=%s",
+		log_error("  /dev/%-10s %3u:%-3u %6llu MiB TYPE=%s UUID=%s LABEL=\"%s\" PARTUUID=%s PARTLABEL=\"%s\"",
 			  devs[i].name, devs[i].major, devs[i].minor, devs[i].size_bytes >> 20,
-			  or_dash(devs[i].type), or_dash(devs[i].uuid), or_dash(devs[i].label),
-			  or_dash(devs[i].partuuid), or_dash(devs[i].partlabel));
+			  or_dash(devs[i].type), or_dash(devs[i].uuid), devs[i].label,
+			  or_dash(devs[i].partuuid), devs[i].partlabel);
 }
 
 static void sleep_seconds(int seconds)

@@ -119,7 +119,7 @@ duplicate)
 	;;
 absent)
 	expect_emergency "root=UUID=$absent_uuid did not appear within 5 s"
-	expect "rdinit:   /dev/vda1 .*UUID=$ROOT_UUID .*PARTLABEL=$ROOT_PARTLABEL" "the disk that was seen is listed with its identifiers"
+	expect "rdinit:   /dev/vda1 .*UUID=$ROOT_UUID .*PARTLABEL=\"$ROOT_PARTLABEL\"" "the disk that was seen is listed with its identifiers"
 	;;
 esac
 
