@@ -8,6 +8,26 @@
 #define CMDLINE_VALUE_MAX 512
 #define CMDLINE_MAX_PROBLEMS 8
 
+/* The points where hooks run and rd.break= can stop, named as dracut names them. */
+enum boot_stage {
+	STAGE_PRE_UDEV,		/* after the early mounts, before uevent handling */
+	STAGE_INITQUEUE,	/* while waiting for root, each time the uevent queue goes quiet */
+	STAGE_PRE_MOUNT,	/* root found, not mounted yet */
+	STAGE_PRE_PIVOT,	/* root mounted on /sysroot, before the switch */
+	STAGE_EMERGENCY,	/* boot failed */
+	STAGE_COUNT,
+	STAGE_NONE = -1,
+};
+
+const char *boot_stage_name(enum boot_stage stage);
+
+enum emergency_action {
+	EMERGENCY_DEFAULT,	/* panic= decides; without it, stay */
+	EMERGENCY_REBOOT,
+	EMERGENCY_POWEROFF,
+	EMERGENCY_HALT,
+};
+
 /* One parameter the parser refused, kept so the stage can say which and why. */
 struct cmdline_problem {
 	char param[64];
@@ -29,6 +49,10 @@ struct boot_options {
 	bool panic_set;
 	int panic_s;			/* panic=N: N>0 reboot after N s, N<0 at once, 0 never */
 	bool debug;			/* rd.debug */
+	int shell;			/* rd.shell: 1, 0, or -1 when absent (on if the image has a shell) */
+	enum boot_stage break_stage;	/* rd.break=, STAGE_NONE when absent */
+	enum emergency_action emergency_action;	/* rd.emergency= */
+	int hook_timeout_s;		/* rd.hook_timeout=, DEFAULT_HOOK_TIMEOUT_S when absent */
 	bool quiet;
 	struct cmdline_problem problems[CMDLINE_MAX_PROBLEMS];
 	size_t problem_count;

@@ -15,3 +15,8 @@ void modload_close(struct kmod_ctx *ctx);
  * -ENOENT when no module matches, or -errno from the kernel.
  */
 int modload_alias(struct kmod_ctx *ctx, const char *alias);
+
+/* MODALIASes of devices on buses that can hold a disk (pci, virtio, usb, scsi, mmc, ...) for
+ * which no module matched, for the emergency screen: a missing driver shows up there. */
+void modload_remember_unmatched(const char *modalias);
+const char *const *modload_unmatched(unsigned *count, unsigned *dropped);

@@ -20,6 +20,7 @@ struct switch_root_report {
 	unsigned long kept_mounts;	/* mount points the wipe stepped around */
 	unsigned long not_removed;	/* entries that refused deletion */
 	const char *failed_check;	/* which safety check failed, for the message */
+	bool point_of_no_return;	/* mounts were moved: the old root cannot be gone back to */
 };
 
 /*

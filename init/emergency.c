@@ -1,9 +1,11 @@
-/* The one way /init stops: the cause, what was asked for, what was seen, then the policy.
- * PID 1 never exits (the kernel would panic with "Attempted to kill init"). */
+/* The one way /init stops: the cause, what was asked for, what was seen, a hint, then the
+ * policy. PID 1 never exits (the kernel would panic with "Attempted to kill init"). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/reboot.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +13,14 @@
 #include "blockdev.h"
 #include "emergency.h"
 #include "log.h"
+#include "modload.h"
+#include "spawn.h"
+#include "stages.h"
+#include "sys.h"
+
+#define SHELL "/bin/sh"
+/* One 80x25 screen: the rest of the devices is summed up in one line. */
+#define DEVICES_SHOWN 10
 
 static const struct boot_options *boot_options;
 
@@ -24,6 +34,18 @@ static const char *or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
+static void report_request(void)
+{
+	if (!boot_options)
+		return;
+	int timeout = boot_options_root_timeout(boot_options);
+	char timeout_text[32];
+	(void)snprintf(timeout_text, sizeof timeout_text, timeout < 0 ? "none" : "%d s", timeout);
+	log_error("asked for: root=%s rootfstype=%s rootflags=%s %s, timeout %s", or_dash(boot_options->root),
+		  or_dash(boot_options->rootfstype), or_dash(boot_options->rootflags),
+		  boot_options->read_write ? "rw" : "ro", timeout_text);
+}
+
 static void report_devices(void)
 {
 	size_t count;
@@ -33,11 +55,130 @@ static void report_devices(void)
 		return;
 	}
 	log_error("block devices seen:");
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < count && i < DEVICES_SHOWN; i++)
 		log_error("  /dev/%-10s %3u:%-3u %6llu MiB TYPE=%s UUID=%s LABEL=\"%s\" PARTUUID=%s PARTLABEL=\"%s\"",
 			  devs[i].name, devs[i].major, devs[i].minor, devs[i].size_bytes >> 20,
 			  or_dash(devs[i].type), or_dash(devs[i].uuid), devs[i].label,
 			  or_dash(devs[i].partuuid), devs[i].partlabel);
+	if (count > DEVICES_SHOWN)
+		log_error("  ... and %zu more", count - DEVICES_SHOWN);
+}
+
+static void report_missing_drivers(void)
+{
+	unsigned count, dropped;
+	const char *const *aliases = modload_unmatched(&count, &dropped);
+	if (count == 0)
+		return;
+	log_error("devices with no driver in the image:");
+	for (unsigned i = 0; i < count; i++)
+		log_error("  %s", aliases[i]);
+	if (dropped)
+		log_error("  ... and %u more", dropped);
+}
+
+/* Returns whether the running kernel is the one the image's modules were built for. */
+static bool report_kernel(void)
+{
+	struct utsname un;
+	char built_for[128];
+	if (uname(&un) < 0)
+		return true;
+	if (sys_read_file("/etc/rdinit/kernel-version", built_for, sizeof built_for) <= 0) {
+		log_error("kernel %s; the image records no kernel version", un.release);
+		return true;
+	}
+	built_for[strcspn(built_for, "\n")] = '\0';
+	bool same = strcmp(built_for, un.release) == 0;
+	log_error("kernel %s; image built for %s%s", un.release, built_for,
+		  same ? "" : ": its modules cannot load");
+	return same;
+}
+
+static const struct blockdev *first_filesystem(void)
+{
+	size_t count;
+	const struct blockdev *devs = blockdevs_seen(&count);
+	for (size_t i = 0; i < count; i++)
+		if (devs[i].type[0])
+			return &devs[i];
+	return NULL;
+}
+
+static const struct blockdev *matching_device(void)
+{
+	size_t count;
+	const struct blockdev *devs = blockdevs_seen(&count);
+	for (size_t i = 0; boot_options && boot_options->root_ok && i < count; i++)
+		if (root_spec_matches(&boot_options->root_spec, &devs[i], devs, count))
+			return &devs[i];
+	return NULL;
+}
+
+/* One line saying what to try, from what was asked and what was seen. */
+static void report_hint(bool same_kernel)
+{
+	size_t count;
+	unsigned missing, dropped;
+	(void)blockdevs_seen(&count);
+	(void)modload_unmatched(&missing, &dropped);
+	const struct blockdev *root = matching_device(), *fs = first_filesystem();
+
+	if (!same_kernel)
+		log_error("hint: rebuild the image for the running kernel: mkrdinit -k \"$(uname -r)\" ...");
+	else if (count == 0 && missing)
+		log_error("hint: no disk appeared; add the drivers for the devices above to the image");
+	else if (count == 0)
+		log_error("hint: no disk appeared; is its driver in the image, or built into the kernel?");
+	else if (!root && fs && boot_options && boot_options->root_ok)
+		log_error("hint: root=%s matches no device; /dev/%s has TYPE=%s UUID=%s LABEL=\"%s\"",
+			  boot_options->root, fs->name, fs->type, or_dash(fs->uuid), fs->label);
+	else if (root && boot_options && boot_options->rootfstype[0] && root->type[0] &&
+		 !strstr(boot_options->rootfstype, root->type))
+		log_error("hint: rootfstype=%s, but /dev/%s holds %s", boot_options->rootfstype, root->name,
+			  root->type);
+}
+
+static void show_screen(const char *cause)
+{
+	log_open();
+	/* "quiet" hides kernel messages below warnings; this screen must show all the same. */
+	if (boot_options && boot_options->quiet)
+		log_set_console_copy(true);
+	log_error("boot failed: %s", cause);
+	report_request();
+	report_devices();
+	report_missing_drivers();
+	report_hint(report_kernel());
+	if (boot_options)
+		run_hooks(STAGE_EMERGENCY, boot_options, matching_device());
+}
+
+static bool shell_allowed(void)
+{
+	if (access(SHELL, X_OK) < 0 || (boot_options && boot_options->shell == 0))
+		return false;
+	if (!boot_options || boot_options->shell == 1)
+		return true;
+	/* Not asked for either way: an explicit failure policy wins over the image's shell. */
+	return boot_options->emergency_action == EMERGENCY_DEFAULT &&
+	       !(boot_options->panic_set && boot_options->panic_s != 0);
+}
+
+bool rescue_shell(const char *reason)
+{
+	if (access(SHELL, X_OK) < 0 || (boot_options && boot_options->shell == 0))
+		return false;
+	char *argv[] = { "sh", NULL };
+	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", "TERM=linux", "PS1=rdinit# ", NULL };
+	struct program_result result;
+	log_notice("%s: starting " SHELL " on the console; exit it to go on", reason);
+	int r = run_program(SHELL, argv, envp, -1, &result);
+	if (r < 0)
+		log_error("unable to start " SHELL ": %s", strerror(-r));
+	else
+		log_notice("the shell exited (status %d)", result.status);
+	return r == 0;
 }
 
 static void sleep_seconds(int seconds)
@@ -45,6 +186,62 @@ static void sleep_seconds(int seconds)
 	struct timespec ts = { .tv_sec = seconds };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+/* rd.emergency= first, then panic=; with neither, stay here for good. */
+_Noreturn static void apply_policy(void)
+{
+	enum emergency_action action = boot_options ? boot_options->emergency_action : EMERGENCY_DEFAULT;
+	int delay = boot_options && boot_options->panic_set ? boot_options->panic_s : 0;
+	if (action == EMERGENCY_DEFAULT && delay != 0)
+		action = EMERGENCY_REBOOT;
+
+	switch (action) {
+	case EMERGENCY_POWEROFF:
+		log_error("powering off (rd.emergency=poweroff)");
+		sync();
+		(void)reboot(RB_POWER_OFF);
+		break;
+	case EMERGENCY_HALT:
+		log_error("halting (rd.emergency=halt)");
+		sync();
+		(void)reboot(RB_HALT_SYSTEM);
+		break;
+	case EMERGENCY_REBOOT:
+		if (delay > 0) {
+			log_error("rebooting in %d s (panic=%d)", delay, delay);
+			sleep_seconds(delay);
+		} else {
+			log_error("rebooting now");
+		}
+		sync();
+		(void)reboot(RB_AUTOBOOT);
+		break;
+	case EMERGENCY_DEFAULT:
+		log_error("staying here: PID 1 must not exit; add rd.shell (with a shell in the image), "
+			  "rd.emergency= or panic=N");
+		break;
+	}
+	for (;;) {
+		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+			sleep_seconds(3600);
+	}
+}
+
+void boot_failed(const char *fmt, ...)
+{
+	char cause[768];
+	va_list ap;
+	va_start(ap, fmt);
+	(void)vsnprintf(cause, sizeof cause, fmt, ap);
+	va_end(ap);
+
+	show_screen(cause);
+	if (shell_allowed() && rescue_shell("boot failed")) {
+		log_notice("trying again");
+		return;
+	}
+	apply_policy();
 }
 
 _Noreturn void emergency(const char *fmt, ...)
@@ -55,33 +252,8 @@ _Noreturn void emergency(const char *fmt, ...)
 	(void)vsnprintf(cause, sizeof cause, fmt, ap);
 	va_end(ap);
 
-	log_open();
-	/* "quiet" hides kernel messages below warnings; this screen must show all the same. */
-	if (boot_options && boot_options->quiet)
-		log_set_console_copy(true);
-	log_error("boot failed: %s", cause);
-	if (boot_options) {
-		int timeout = boot_options_root_timeout(boot_options);
-		log_error("asked for: root=%s rootfstype=%s rootflags=%s %s, timeout %d s%s",
-			  or_dash(boot_options->root), or_dash(boot_options->rootfstype),
-			  or_dash(boot_options->rootflags), boot_options->read_write ? "rw" : "ro",
-			  timeout, timeout < 0 ? " (none)" : "");
-	}
-	report_devices();
-
-	if (boot_options && boot_options->panic_set && boot_options->panic_s != 0) {
-		if (boot_options->panic_s > 0) {
-			log_error("rebooting in %d s (panic=%d)", boot_options->panic_s, boot_options->panic_s);
-			sleep_seconds(boot_options->panic_s);
-		} else {
-			log_error("rebooting now (panic=%d)", boot_options->panic_s);
-		}
-		sync();
-		(void)reboot(RB_AUTOBOOT);
-	}
-	log_error("staying here: PID 1 must not exit; add panic=N to reboot after N seconds");
-	for (;;) {
-		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
-			sleep_seconds(3600);
-	}
+	show_screen(cause);
+	while (shell_allowed() && rescue_shell("boot cannot go on from here"))
+		;
+	apply_policy();
 }

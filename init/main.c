@@ -27,7 +27,10 @@ int main(int argc, char **argv)
 	struct blockdev root;
 	mount_early_filesystems();
 	read_boot_options(&opts);
+	run_hooks(STAGE_PRE_UDEV, &opts, NULL);
 	wait_for_root(&opts, &root);
+	run_hooks(STAGE_PRE_MOUNT, &opts, &root);
 	mount_root(&opts, &root);
+	run_hooks(STAGE_PRE_PIVOT, &opts, &root);
 	start_real_init(&opts, argv);
 }

@@ -46,18 +46,25 @@ static void log_peak_memory(void)
 
 _Noreturn void start_real_init(const struct boot_options *opts, char **argv)
 {
-	const char *init = choose_init(opts);
-	if (!init)
-		emergency("no executable init in the new root: tried %s%s%s, %s, %s and %s",
-			  opts->init[0] ? "init=" : "", opts->init[0] ? opts->init : "", opts->init[0] ? ", " : "",
-			  fallback_inits[0], fallback_inits[1], fallback_inits[2]);
-
-	struct switch_root_request request = { .old_root = "/", .new_root = SYSROOT, .init = init };
+	const char *init;
 	struct switch_root_report report;
-	int r = switch_root(&request, &report);
-	if (r < 0)
-		emergency("unable to switch to the new root: check failed: %s: %s",
-			  report.failed_check ? report.failed_check : "?", strerror(-r));
+	for (;;) {
+		init = choose_init(opts);
+		if (!init) {
+			boot_failed("no executable init in the new root: tried %s%s%s%s, %s, %s and %s",
+				    opts->init[0] ? "init=" : "", opts->init, opts->init[0] ? ", " : "",
+				    fallback_inits[0], fallback_inits[1], fallback_inits[2], fallback_inits[3]);
+			continue;
+		}
+		struct switch_root_request request = { .old_root = "/", .new_root = SYSROOT, .init = init };
+		int r = switch_root(&request, &report);
+		if (r == 0)
+			break;
+		const char *check = report.failed_check ? report.failed_check : "?";
+		if (report.point_of_no_return)
+			emergency("unable to switch to the new root: %s: %s", check, strerror(-r));
+		boot_failed("unable to switch to the new root: check failed: %s: %s", check, strerror(-r));
+	}
 	log_info("freed the initramfs: %lu entries, %llu KiB (%lu mounts kept, %lu not removable)",
 		 report.files_freed, report.bytes_freed / 1024, report.kept_mounts, report.not_removed);
 	log_peak_memory();

@@ -15,6 +15,8 @@
 #include "stages.h"
 #include "uevent.h"
 
+#define INITQUEUE_QUIET_MS 200
+
 struct root_search {
 	const struct boot_options *opts;
 	struct kmod_ctx *kmod;
@@ -34,7 +36,9 @@ static void load_modules_for(struct root_search *s, const char *alias)
 		s->modules_loaded += (unsigned)r;
 		log_debug("loaded %d module(s) for %s in %llu ms", r, alias,
 			  (unsigned long long)(timeline_now_ms() - start));
-	} else if (r < 0 && r != -ENOENT) {
+	} else if (r == -ENOENT) {
+		modload_remember_unmatched(alias);
+	} else if (r < 0) {
 		log_warning("unable to load the module for %s: %s", alias, strerror(-r));
 	}
 }
@@ -134,6 +138,41 @@ static void load_filesystem_modules(struct root_search *s)
 	}
 }
 
+/* Handles uevents until root is found (true) or timeout_s runs out (false). With initqueue
+ * hooks in the image, each time the queue has been quiet for INITQUEUE_QUIET_MS after new
+ * block devices appeared, the hooks run: they may make the root (LVM, LUKS) out of those. */
+static bool wait_until(struct root_search *s, int fd, int timeout_s)
+{
+	bool initqueue = hooks_present(STAGE_INITQUEUE);
+	size_t devices_at_initqueue = SIZE_MAX;
+	if (timeout_s < 0)
+		log_info("waiting for root=%s (no timeout)", s->opts->root);
+	else
+		log_info("waiting up to %d s for root=%s", timeout_s, s->opts->root);
+	uint64_t deadline = timeout_s < 0 ? UINT64_MAX : timeline_now_ms() + (uint64_t)timeout_s * 1000;
+	for (;;) {
+		drain_uevents(s, fd);
+		if (s->found)
+			return true;
+		uint64_t now = timeline_now_ms();
+		if (now >= deadline)
+			return false;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int wait_ms = deadline == UINT64_MAX ? -1 : (int)(deadline - now);
+		if (initqueue && (wait_ms < 0 || wait_ms > INITQUEUE_QUIET_MS))
+			wait_ms = INITQUEUE_QUIET_MS;
+		int ready = poll(&pfd, 1, wait_ms);
+		if (ready < 0 && errno != EINTR)
+			emergency("unable to wait for uevents: %s", strerror(errno));
+		size_t devices;
+		(void)blockdevs_seen(&devices);
+		if (ready == 0 && initqueue && devices != devices_at_initqueue) {
+			devices_at_initqueue = devices;
+			run_hooks(STAGE_INITQUEUE, s->opts, NULL);
+		}
+	}
+}
+
 void wait_for_root(const struct boot_options *opts, struct blockdev *root)
 {
 	struct root_search s = { .opts = opts, .root = root };
@@ -157,33 +196,14 @@ void wait_for_root(const struct boot_options *opts, struct blockdev *root)
 		emergency("unable to trigger coldplug through /sys: %s", strerror(-r));
 	timeline_mark("coldplug triggered for %d devices", r);
 
-	if (timeout_s < 0)
-		log_info("waiting for root=%s (no timeout)", opts->root);
-	else
-		log_info("waiting up to %d s for root=%s", timeout_s, opts->root);
-	uint64_t deadline = timeout_s < 0 ? UINT64_MAX : timeline_now_ms() + (uint64_t)timeout_s * 1000;
-	for (;;) {
-		drain_uevents(&s, fd);
-		if (s.found)
-			break;
-		uint64_t now = timeline_now_ms();
-		if (now >= deadline)
-			break;
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int wait_ms = deadline == UINT64_MAX ? -1 : (int)(deadline - now);
-		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
-			emergency("unable to wait for uevents: %s", strerror(errno));
-	}
+	while (!wait_until(&s, fd, timeout_s))
+		boot_failed("root=%s did not appear within %d s (%u uevents, %u modules loaded)",
+			    opts->root, timeout_s, s.uevents, s.modules_loaded);
 	(void)close(fd);
 	if (s.other_match.name[0])
 		emergency("root=%s is ambiguous: /dev/%s and /dev/%s both match; refusing to guess "
 			  "which one to boot (name one of them by PARTUUID= or /dev/)",
 			  opts->root, root->name, s.other_match.name);
-	if (!s.found) {
-		modload_close(s.kmod);
-		emergency("root=%s did not appear within %d s (%u uevents, %u modules loaded)",
-			  opts->root, timeout_s, s.uevents, s.modules_loaded);
-	}
 	timeline_mark("root device /dev/%s found (%s; %u uevents, %u modules loaded)", root->name,
 		      root->type[0] ? root->type : "unknown type", s.uevents, s.modules_loaded);
 	load_filesystem_modules(&s);

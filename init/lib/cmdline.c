@@ -223,6 +223,79 @@ static int on_quiet(struct boot_options *opts, const char *value, const char **r
 	return on_flag(&opts->quiet, value, reason);
 }
 
+static const char *const stage_names[STAGE_COUNT] = {
+	[STAGE_PRE_UDEV] = "pre-udev",
+	[STAGE_INITQUEUE] = "initqueue",
+	[STAGE_PRE_MOUNT] = "pre-mount",
+	[STAGE_PRE_PIVOT] = "pre-pivot",
+	[STAGE_EMERGENCY] = "emergency",
+};
+
+const char *boot_stage_name(enum boot_stage stage)
+{
+	return stage >= 0 && stage < STAGE_COUNT ? stage_names[stage] : "none";
+}
+
+static int on_rd_shell(struct boot_options *opts, const char *value, const char **reason)
+{
+	bool on;
+	int r = on_flag(&on, value, reason);
+	if (r == 0)
+		opts->shell = on;
+	return r;
+}
+
+/* dracut's rd.break without a value stops just before the switch. */
+static int on_rd_break(struct boot_options *opts, const char *value, const char **reason)
+{
+	if (!value || !*value) {
+		opts->break_stage = STAGE_PRE_PIVOT;
+		return 0;
+	}
+	static const enum boot_stage breakable[] = { STAGE_PRE_UDEV, STAGE_PRE_MOUNT, STAGE_PRE_PIVOT };
+	for (size_t i = 0; i < sizeof breakable / sizeof breakable[0]; i++) {
+		if (strcmp(value, stage_names[breakable[i]]) == 0) {
+			opts->break_stage = breakable[i];
+			return 0;
+		}
+	}
+	*reason = "expected pre-udev, pre-mount or pre-pivot";
+	return -EINVAL;
+}
+
+static int on_rd_emergency(struct boot_options *opts, const char *value, const char **reason)
+{
+	static const struct {
+		const char *name;
+		enum emergency_action action;
+	} actions[] = {
+		{ "reboot", EMERGENCY_REBOOT },
+		{ "poweroff", EMERGENCY_POWEROFF },
+		{ "halt", EMERGENCY_HALT },
+	};
+	for (size_t i = 0; value && i < sizeof actions / sizeof actions[0]; i++) {
+		if (strcmp(value, actions[i].name) == 0) {
+			opts->emergency_action = actions[i].action;
+			return 0;
+		}
+	}
+	*reason = "expected reboot, poweroff or halt";
+	return -EINVAL;
+}
+
+static int on_rd_hook_timeout(struct boot_options *opts, const char *value, const char **reason)
+{
+	int seconds;
+	int r = on_seconds(&seconds, value, reason);
+	if (r == 0 && seconds == 0) {
+		*reason = "a hook needs at least 1 second";
+		return -ERANGE;
+	}
+	if (r == 0)
+		opts->hook_timeout_s = seconds;
+	return r;
+}
+
 static const struct {
 	const char *name;
 	option_handler *handle;
@@ -238,6 +311,10 @@ static const struct {
 	{ "rd.timeout", on_rd_timeout },
 	{ "panic", on_panic },
 	{ "rd.debug", on_rd_debug },
+	{ "rd.shell", on_rd_shell },
+	{ "rd.break", on_rd_break },
+	{ "rd.emergency", on_rd_emergency },
+	{ "rd.hook_timeout", on_rd_hook_timeout },
 	{ "quiet", on_quiet },
 };
 
@@ -268,7 +345,13 @@ static int visit_option(const char *name, const char *value, void *ctx)
 
 void boot_options_parse(const char *text, struct boot_options *opts)
 {
-	*opts = (struct boot_options){ .rootwait_s = -1, .rd_timeout_s = -1 };
+	*opts = (struct boot_options){
+		.rootwait_s = -1,
+		.rd_timeout_s = -1,
+		.shell = -1,
+		.break_stage = STAGE_NONE,
+		.hook_timeout_s = DEFAULT_HOOK_TIMEOUT_S,
+	};
 	char bad_name[64];
 	int r = cmdline_for_each(text, visit_option, opts, bad_name, sizeof bad_name);
 	if (r == -EINVAL) {

@@ -1,7 +1,9 @@
 /* Module loading is libkmod's job: lookup by alias, modules.dep, softdeps, blacklists. */
 #include <errno.h>
+#include <stdbool.h>
 #include <libkmod.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "modload.h"
 
@@ -59,4 +61,43 @@ int modload_alias(struct kmod_ctx *ctx, const char *alias)
 	}
 	kmod_module_unref_list(list);
 	return inserted ? inserted : first_error;
+}
+
+#define UNMATCHED_MAX 8
+
+static char unmatched[UNMATCHED_MAX][128];
+static const char *unmatched_list[UNMATCHED_MAX];
+static unsigned unmatched_count, unmatched_dropped;
+
+/* Platform, ACPI and CPU aliases without a module are normal; a storage bus's are not. */
+static bool on_storage_bus(const char *modalias)
+{
+	static const char *const buses[] = { "pci:", "virtio:", "usb:", "scsi:", "mmc:", "sdio:", "nvme:" };
+	for (size_t i = 0; i < sizeof buses / sizeof buses[0]; i++)
+		if (strncmp(modalias, buses[i], strlen(buses[i])) == 0)
+			return true;
+	return false;
+}
+
+void modload_remember_unmatched(const char *modalias)
+{
+	if (!on_storage_bus(modalias))
+		return;
+	for (unsigned i = 0; i < unmatched_count; i++)
+		if (strncmp(unmatched[i], modalias, sizeof unmatched[i] - 1) == 0)
+			return;
+	if (unmatched_count == UNMATCHED_MAX) {
+		unmatched_dropped++;
+		return;
+	}
+	strncpy(unmatched[unmatched_count], modalias, sizeof unmatched[0] - 1);
+	unmatched_list[unmatched_count] = unmatched[unmatched_count];
+	unmatched_count++;
+}
+
+const char *const *modload_unmatched(unsigned *count, unsigned *dropped)
+{
+	*count = unmatched_count;
+	*dropped = unmatched_dropped;
+	return unmatched_list;
 }

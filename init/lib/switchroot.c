@@ -173,6 +173,7 @@ int switch_root(const struct switch_root_request *req, struct switch_root_report
 		return 0;
 	}
 
+	report->point_of_no_return = true;
 	move_api_mounts(req, old_st.st_dev);
 	/* Move the new root over the old one before deleting anything: from then on the new
 	 * root is not inside the tree the wipe walks, whatever links point where. */

@@ -123,6 +123,26 @@ static void test_options(void)
 	boot_options_parse("root=/dev/vda1 root=\"LABEL=x", &o);
 	CHECK(!o.root_ok && problem(&o, "root"), "root= with an unterminated quote is rejected, naming root");
 
+	boot_options_parse("root=/dev/vda1", &o);
+	CHECK(o.shell == -1 && o.break_stage == STAGE_NONE && o.emergency_action == EMERGENCY_DEFAULT &&
+	      o.hook_timeout_s == DEFAULT_HOOK_TIMEOUT_S, "failure policy defaults: shell unset, no break, no action");
+	boot_options_parse("root=/dev/vda1 rd.shell rd.break rd.emergency=poweroff rd.hook_timeout=5", &o);
+	CHECK(o.shell == 1, "rd.shell turns the shell on");
+	CHECK(o.break_stage == STAGE_PRE_PIVOT, "bare rd.break stops before the switch, as dracut's");
+	CHECK(o.emergency_action == EMERGENCY_POWEROFF, "rd.emergency=poweroff");
+	CHECK(o.hook_timeout_s == 5, "rd.hook_timeout=5");
+	boot_options_parse("root=/dev/vda1 rd.shell=0 rd.break=pre-mount rd.emergency=halt", &o);
+	CHECK(o.shell == 0 && o.break_stage == STAGE_PRE_MOUNT && o.emergency_action == EMERGENCY_HALT,
+	      "rd.shell=0, rd.break=pre-mount, rd.emergency=halt");
+	boot_options_parse("root=/dev/vda1 rd.break=pre-udev rd.emergency=reboot", &o);
+	CHECK(o.break_stage == STAGE_PRE_UDEV && o.emergency_action == EMERGENCY_REBOOT, "rd.break=pre-udev, rd.emergency=reboot");
+	CHECK_STR(boot_stage_name(o.break_stage), "pre-udev", "stage names read back");
+	boot_options_parse("root=/dev/vda1 rd.break=later rd.emergency=explode rd.hook_timeout=0 rd.shell=maybe", &o);
+	CHECK(problem(&o, "rd.break") && o.break_stage == STAGE_NONE, "an unknown rd.break stage is rejected");
+	CHECK(problem(&o, "rd.emergency") && o.emergency_action == EMERGENCY_DEFAULT, "an unknown rd.emergency action is rejected");
+	CHECK(problem(&o, "rd.hook_timeout") && o.hook_timeout_s == DEFAULT_HOOK_TIMEOUT_S, "rd.hook_timeout=0 is rejected");
+	CHECK(problem(&o, "rd.shell") && o.shell == -1, "rd.shell=maybe is rejected");
+
 	char longroot[700] = "root=/dev/";
 	memset(longroot + 10, 'x', 600);
 	longroot[610] = '\0';

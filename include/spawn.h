@@ -1,0 +1,21 @@
+/* Running child programs from PID 1: hooks and the rescue shell. */
+#pragma once
+#include <stdbool.h>
+
+struct program_result {
+	bool timed_out;
+	bool signaled;
+	int status;	/* exit status, or the signal number when signaled */
+};
+
+/*
+ * Runs path with argv and envp on our console, as a session leader with the console as its
+ * controlling terminal (so a shell gets job control and ^C), with the default signal mask.
+ * Waits at most timeout_ms (-1: forever), then kills it. Children that others left to us are
+ * reaped meanwhile. Returns 0 when it ran (see result), or -errno when it could not start.
+ */
+int run_program(const char *path, char *const argv[], char *const envp[], int timeout_ms,
+		struct program_result *result);
+
+/* Reaps every child that has already exited. */
+void reap_children(void);

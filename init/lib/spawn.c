@@ -1,0 +1,89 @@
+/* Children of PID 1: started with a clean signal state, waited for with a deadline, and every
+ * orphan that the kernel hands us reaped on the way. */
+#include <errno.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+void reap_children(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void exec_child(const char *path, char *const argv[], char *const envp[])
+{
+	sigset_t none;
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)setsid();
+	(void)ioctl(STDIN_FILENO, TIOCSCTTY, 1);
+	execve(path, argv, envp);
+	_exit(127);
+}
+
+/* Waits for pid, reaping anything else that exits meanwhile. SIGCHLD stays blocked in PID 1,
+ * so it queues and sigtimedwait() sees it without a handler. */
+static int wait_child(pid_t pid, int timeout_ms, int *wstatus)
+{
+	sigset_t chld;
+	(void)sigemptyset(&chld);
+	(void)sigaddset(&chld, SIGCHLD);
+	struct timespec start, now;
+	(void)clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t r;
+		while ((r = waitpid(-1, wstatus, WNOHANG)) > 0)
+			if (r == pid)
+				return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		struct timespec wait = { 1, 0 };
+		if (timeout_ms >= 0) {
+			(void)clock_gettime(CLOCK_MONOTONIC, &now);
+			long long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000LL +
+						       (now.tv_nsec - start.tv_nsec) / 1000000);
+			if (left <= 0)
+				return -ETIMEDOUT;
+			if (left < 1000)
+				wait = (struct timespec){ 0, left * 1000000L };
+		}
+		(void)sigtimedwait(&chld, NULL, &wait);
+	}
+}
+
+int run_program(const char *path, char *const argv[], char *const envp[], int timeout_ms,
+		struct program_result *result)
+{
+	*result = (struct program_result){ 0 };
+	if (access(path, X_OK) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		exec_child(path, argv, envp);
+
+	int wstatus = 0;
+	int r = wait_child(pid, timeout_ms, &wstatus);
+	if (r == -ETIMEDOUT) {
+		/* The whole session: a hook's own children go with it. */
+		(void)kill(-pid, SIGKILL);
+		(void)kill(pid, SIGKILL);
+		(void)wait_child(pid, -1, &wstatus);
+		result->timed_out = true;
+	} else if (r < 0) {
+		return r;
+	}
+	if (WIFSIGNALED(wstatus)) {
+		result->signaled = true;
+		result->status = WTERMSIG(wstatus);
+	} else {
+		result->status = WEXITSTATUS(wstatus);
+	}
+	return 0;
+}
