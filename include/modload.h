@@ -16,7 +16,8 @@ void modload_close(struct kmod_ctx *ctx);
  */
 int modload_alias(struct kmod_ctx *ctx, const char *alias);
 
-/* MODALIASes of devices on buses that can hold a disk (pci, virtio, usb, scsi, mmc, ...) for
- * which no module matched, for the emergency screen: a missing driver shows up there. */
+/* MODALIASes of devices that can hold or reach a disk (PCI storage and USB controllers,
+ * virtio, USB, SCSI, MMC) for which no module matched, for the emergency screen: a missing
+ * driver shows up there. */
 void modload_remember_unmatched(const char *modalias);
 const char *const *modload_unmatched(unsigned *count, unsigned *dropped);

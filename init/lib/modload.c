@@ -69,10 +69,14 @@ static char unmatched[UNMATCHED_MAX][128];
 static const char *unmatched_list[UNMATCHED_MAX];
 static unsigned unmatched_count, unmatched_dropped;
 
-/* Platform, ACPI and CPU aliases without a module are normal; a storage bus's are not. */
-static bool on_storage_bus(const char *modalias)
+/* Platform, ACPI, CPU and chipset aliases without a module are normal; a device that can
+ * hold or reach a disk is not: PCI mass storage (class 01) and USB controllers (0c03), and
+ * anything on the virtio, USB, SCSI and MMC buses. */
+static bool may_hold_a_disk(const char *modalias)
 {
-	static const char *const buses[] = { "pci:", "virtio:", "usb:", "scsi:", "mmc:", "sdio:", "nvme:" };
+	if (strncmp(modalias, "pci:", 4) == 0)
+		return strstr(modalias, "bc01") || strstr(modalias, "bc0Csc03");
+	static const char *const buses[] = { "virtio:", "usb:", "scsi:", "mmc:", "sdio:" };
 	for (size_t i = 0; i < sizeof buses / sizeof buses[0]; i++)
 		if (strncmp(modalias, buses[i], strlen(buses[i])) == 0)
 			return true;
@@ -81,7 +85,7 @@ static bool on_storage_bus(const char *modalias)
 
 void modload_remember_unmatched(const char *modalias)
 {
-	if (!on_storage_bus(modalias))
+	if (!may_hold_a_disk(modalias))
 		return;
 	for (unsigned i = 0; i < unmatched_count; i++)
 		if (strncmp(unmatched[i], modalias, sizeof unmatched[i] - 1) == 0)

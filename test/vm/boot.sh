@@ -38,13 +38,22 @@ expect_booted() {
 # rdinit stopped on the emergency screen with CAUSE and rebooted (panic=1) instead of booting.
 expect_emergency() {
 	expect "rdinit: boot failed: $1" "the emergency message says: $1"
-	expect 'rdinit: block devices seen:' "the emergency message lists the devices seen"
+	expect 'rdinit: (block devices seen:|no block devices were seen)' "the emergency message lists the devices seen"
 	expect 'rdinit: rebooting in 1 s \(panic=1\)' "panic=1 reboots"
 	reject '^realinit: pid=' "the real init never ran"
 }
 
 absent_uuid=00000000-dead-beef-0000-000000000000
+vm=${RDINIT_BUILD:-$top/build}/vm
+image=$RDINIT_IMAGE
 disks=("$RDINIT_DISK")
+
+# An image of this scenario's own, from the hooks named (test fixtures in test/vm/hooks).
+image_from() {
+	image=$vm/image-$scenario.img
+	"${RDINIT_BUILD:-$top/build}/mkrdinit/mkrdinit" -k "$RDINIT_KVER" -m "$RDINIT_MODULES_DIR" -o "$image" \
+		--compress gzip -D RDINIT_INIT="$RDINIT_INIT" "$@" 2>/dev/null
+}
 # Every boot: a crash of PID 1 reboots at once (panic=-1), which ends QEMU instead of hanging.
 case $scenario in
 uuid)            append="root=UUID=$ROOT_UUID" ;;
@@ -67,6 +76,20 @@ init-args)       append="root=UUID=$ROOT_UUID init=/bin/init-alt rdinit_test_env
 init-missing)    append="root=UUID=$ROOT_UUID init=/sbin/no-such-init" ;;
 duplicate)       append="root=UUID=$ROOT_UUID rd.timeout=20 panic=1"; disks=("$RDINIT_DISK" "$RDINIT_DISK_MBR") ;;
 absent)          append="root=UUID=$absent_uuid rd.timeout=5 panic=1" ;;
+no-driver)       append="root=UUID=$ROOT_UUID rd.timeout=3 panic=1"
+                 image_from "$top/hooks/base" "$top/test/vm/hooks/virtio-pci-only" "$top/hooks/ext4" ;;
+wrong-fstype)    append="root=UUID=$ROOT_UUID rootfstype=xfs panic=1" ;;
+bad-superblock)  append="root=/dev/vda1 rootfstype=ext4 panic=1"
+                 # The primary superblock (1 KiB into the partition) zeroed on a copy of the disk.
+                 cp --sparse=always "$RDINIT_DISK" "$vm/disk-$scenario.img"
+                 dd if=/dev/zero of="$vm/disk-$scenario.img" bs=1024 count=1 conv=notrunc status=none \
+                    seek=$((ROOT_PART_START_MIB * 1024 + 1))
+                 disks=("$vm/disk-$scenario.img") ;;
+no-init)         append="root=UUID=$ROOT_UUID init=/sbin/nothing-here panic=1"
+                 "$top/qemu/mkdisk" --no-init "$vm/disk-no-init.img" "${RDINIT_BUILD:-$top/build}/qemu/realinit" 2>/dev/null
+                 disks=("$vm/disk-no-init.img") ;;
+panic-delay)     append="root=UUID=$absent_uuid rd.timeout=1 panic=5" ;;
+poweroff)        append="root=UUID=$absent_uuid rd.timeout=1 rd.emergency=poweroff" ;;
 *) echo "Bail out! unknown scenario $scenario"; exit 1 ;;
 esac
 # Parameters after -- are init's: the panic= must come before them.
@@ -81,7 +104,7 @@ mkdir -p "$(dirname "$log")"
 disk_args=()
 for d in "${disks[@]}"; do disk_args+=(--disk "$d"); done
 status=0
-"$top/qemu/boot" --kernel "$RDINIT_VMLINUZ" --initrd "$RDINIT_IMAGE" "${disk_args[@]}" \
+"$top/qemu/boot" --kernel "$RDINIT_VMLINUZ" --initrd "$image" "${disk_args[@]}" \
 	--append "rdinit=/init $append" --log "$log" --timeout 240 || status=$?
 if [ "$status" -eq 0 ]; then ok "QEMU ended on its own"; else not_ok "QEMU ended on its own (exit $status)"; fi
 reject 'Attempted to kill init' "PID 1 never exited"
@@ -116,6 +139,40 @@ duplicate)
 	expect_emergency "root=UUID=$ROOT_UUID is ambiguous: /dev/vd[ab][12] and /dev/vd[ab][12] both match"
 	expect "rdinit:   /dev/vda1 .*UUID=$ROOT_UUID" "the first device with the UUID is listed"
 	expect "rdinit:   /dev/vdb2 .*UUID=$ROOT_UUID" "the second device with the UUID is listed"
+	;;
+no-driver)
+	expect_emergency "root=UUID=$ROOT_UUID did not appear within 3 s"
+	expect 'rdinit: no block devices were seen' "no disk was seen"
+	expect 'rdinit: devices with no driver in the image:' "the screen lists devices with no driver"
+	expect 'rdinit:   virtio:d00000002v00001AF4' "the virtio block device's MODALIAS is listed"
+	expect 'rdinit: hint: no disk appeared; add the drivers for the devices above to the image' "the hint points at the missing driver"
+	;;
+wrong-fstype)
+	expect_emergency 'unable to mount /dev/vda1 \(type xfs, options ro\) on /sysroot: '
+	expect 'rdinit: hint: rootfstype=xfs, but /dev/vda1 holds ext4' "the hint names the probed type"
+	;;
+bad-superblock)
+	expect_emergency 'unable to mount /dev/vda1 \(type ext4, options ro\) on /sysroot: .*(superblock|wrong fs type)'
+	;;
+no-init)
+	expect "rdinit: init=/sbin/nothing-here is not an executable file in the new root" "the missing init= is named"
+	expect_emergency 'no executable init in the new root: tried init=/sbin/nothing-here, /sbin/init, /etc/init, /bin/init and /bin/sh'
+	;;
+panic-delay)
+	expect 'rdinit: rebooting in 5 s \(panic=5\)' "panic=5 announces the reboot"
+	expect 'reboot: Restarting system' "the kernel restarted the machine"
+	said=$(grep -a 'rebooting in 5 s' "$log" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	done_at=$(grep -a 'reboot: Restarting system' "$log" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	if awk -v a="$said" -v b="$done_at" 'BEGIN { exit !(a != "" && b != "" && b - a >= 5 && b - a < 8) }'; then
+		ok "the reboot came 5 s after the message ($said -> $done_at)"
+	else
+		not_ok "the reboot came 5 s after the message ($said -> $done_at)"
+	fi
+	;;
+poweroff)
+	expect 'rdinit: powering off \(rd.emergency=poweroff\)' "rd.emergency=poweroff announces it"
+	expect 'reboot: Power down' "the kernel powered the machine off"
+	reject 'Restarting system' "it did not reboot"
 	;;
 absent)
 	expect_emergency "root=UUID=$absent_uuid did not appear within 5 s"
