@@ -20,7 +20,7 @@
 
 #define SHELL "/bin/sh"
 /* One 80x25 screen: the rest of the devices is summed up in one line. */
-#define DEVICES_SHOWN 10
+#define DEVICES_SHOWN 8
 
 static const struct boot_options *boot_options;
 
@@ -176,6 +176,8 @@ bool rescue_shell(const char *reason)
 	int r = run_program(SHELL, argv, envp, -1, &result);
 	if (r < 0)
 		log_error("unable to start " SHELL ": %s", strerror(-r));
+	else if (result.signaled)
+		log_notice("the shell was killed by signal %d", result.status);
 	else
 		log_notice("the shell exited (status %d)", result.status);
 	return r == 0;

@@ -90,6 +90,7 @@ no-init)         append="root=UUID=$ROOT_UUID init=/sbin/nothing-here panic=1"
                  disks=("$vm/disk-no-init.img") ;;
 panic-delay)     append="root=UUID=$absent_uuid rd.timeout=1 panic=5" ;;
 poweroff)        append="root=UUID=$absent_uuid rd.timeout=1 rd.emergency=poweroff" ;;
+debug)           append="root=UUID=$ROOT_UUID rd.debug" ;;
 *) echo "Bail out! unknown scenario $scenario"; exit 1 ;;
 esac
 # Parameters after -- are init's: the panic= must come before them.
@@ -120,6 +121,12 @@ uuid-upper-rw|devname-rw)
 	;;
 mbr-partuuid|mbr-partnroff)
 	expect_booted /dev/vda2 ro
+	;;
+debug)
+	expect_booted /dev/vda1 ro
+	expect 'rdinit: uevent add /devices/pci' "rd.debug logs every uevent"
+	expect 'rdinit: loaded [0-9]+ module\(s\) for virtio:d00000002v00001AF4 in [0-9]+ ms' "rd.debug logs module loads with their duration"
+	expect "rdinit: block device /dev/vda1 254:1 TYPE=ext4 UUID=$ROOT_UUID" "rd.debug logs every probed device"
 	;;
 rootflags)
 	expect_booted /dev/vda1 ro

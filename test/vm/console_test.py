@@ -3,7 +3,8 @@
 the serial console, as a person at the machine would.
 
 Usage: console_test.py SCENARIO   (environment from qemu/prepare, as test/vm/boot.sh)
-  shell-hotplug  root absent: rd.shell starts; a typed command is answered; the root disk is
+  shell-hotplug  root absent: rd.shell starts; a shell killed by a signal is survived and
+                 started again; a typed command is answered; the root disk is
                  hot-added through QEMU's monitor; after `exit` the boot goes on to the real init.
   break          rd.break=pre-mount stops with a shell before root is mounted; after `exit` the
                  boot goes on.
@@ -81,6 +82,10 @@ class Guest:
         return False
 
     def type(self, line):
+        """Types line at the shell's next prompt (input typed earlier would be flushed)."""
+        if not self.wait_for(r"rdinit# ", timeout=60):
+            return
+        time.sleep(0.5)
         self.console.write(line + "\n")
         self.console.flush()
 
@@ -123,14 +128,16 @@ def build_image(scenario):
 
 def booted(guest, device):
     check(guest.wait_for(r"^realinit: pid=1$"), "the real init runs as PID 1")
-    check(re.search(rf"^realinit: root source={device} fstype=ext4 ", guest.text(), re.M) is not None,
-          f"/ is {device}")
+    check(guest.wait_for(rf"^realinit: root source={device} fstype=ext4 "), f"/ is {device}")
 
 
 def shell_hotplug(guest, disk):
     check(guest.wait_for(r"rdinit: boot failed: root=UUID=\S+ did not appear within 3 s"), "the root did not appear")
     check(guest.wait_for(r"rdinit: boot failed: starting /bin/sh on the console; exit it to go on"),
           "rd.shell starts the shell")
+    guest.type("kill -KILL $$")
+    check(guest.wait_for(r"rdinit: the shell was killed by signal 9"), "PID 1 survives a shell that dies")
+    check(guest.wait_for(r"rdinit: boot failed: starting /bin/sh on the console"), "and, root still absent, starts it again")
     guest.type("echo shell-says-$((6*7))")
     check(guest.wait_for(r"^shell-says-42\s*$"), "the shell answers a typed command")
     # The fix: the missing disk arrives while the shell runs.
