@@ -48,6 +48,11 @@ static int copy_unescaped(char *dst, const char *src, const char **reason)
 			char hex[3] = { src[i + 2], src[i + 3], '\0' };
 			c = (char)strtol(hex, NULL, 16);
 			i += 3;
+			/* A NUL would end the label early: "a\x00b" would match a device labelled "a". */
+			if (c == '\0') {
+				*reason = "\\x00 in a label";
+				return -EINVAL;
+			}
 		}
 		if (o + 1 >= ROOT_SPEC_VALUE_MAX) {
 			*reason = "identifier too long";

@@ -48,7 +48,7 @@ static void test_malformed(void)
 		"", "UUID=", "LABEL=", "PARTUUID=", "PARTLABEL=", "/dev/", "UUID=xyz-123",
 		"PARTUUID=abcd/PARTNROFF=", "PARTUUID=abcd/PARTNROFF=x", "PARTUUID=abcd/FOO=1",
 		"8:", ":1", "8:1x", "99999:1", "sda1", "0x801", "/dev/disk/by-id/ata-foo",
-		"/dev/../etc/passwd", "/dev/disk/by-label/",
+		"/dev/../etc/passwd", "/dev/disk/by-label/", "LABEL=my\\x00root", "PARTLABEL=\\x00",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		reason = NULL;
