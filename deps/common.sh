@@ -32,6 +32,7 @@ RDINIT_PACKAGES=(
 	dpkg-dev autoconf automake libtool autopoint gettext gtk-doc-tools bison flex
 	libarchive-dev liblzma-dev libkmod-dev kmod
 	qemu-system-x86 e2fsprogs fdisk cpio file util-linux zstd xz-utils gzip python3
+	clang libclang-rt-14-dev
 )
 
 # Configure (once) and build the meson tree: /init and the tests for musl, mkrdinit for the host.
