@@ -9,13 +9,14 @@ struct program_result {
 };
 
 /*
- * Runs path with argv and envp on our console, as a session leader with the console as its
- * controlling terminal (so a shell gets job control and ^C), with the default signal mask.
+ * Runs path with argv and envp on our console, as a session leader, with the default signal
+ * mask. interactive makes the console its controlling terminal (job control and ^C for a shell);
+ * a hook gets none, so that a daemon it leaves behind is not hung up when it exits.
  * Waits at most timeout_ms (-1: forever), then kills it. Children that others left to us are
  * reaped meanwhile. Returns 0 when it ran (see result), or -errno when it could not start.
  */
-int run_program(const char *path, char *const argv[], char *const envp[], int timeout_ms,
-		struct program_result *result);
+int run_program(const char *path, char *const argv[], char *const envp[], bool interactive,
+		int timeout_ms, struct program_result *result);
 
 /* Reaps every child that has already exited. */
 void reap_children(void);

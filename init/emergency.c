@@ -173,7 +173,7 @@ bool rescue_shell(const char *reason)
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", "TERM=linux", "PS1=rdinit# ", NULL };
 	struct program_result result;
 	log_notice("%s: starting " SHELL " on the console; exit it to go on", reason);
-	int r = run_program(SHELL, argv, envp, -1, &result);
+	int r = run_program(SHELL, argv, envp, true, -1, &result);
 	if (r < 0)
 		log_error("unable to start " SHELL ": %s", strerror(-r));
 	else if (result.signaled)

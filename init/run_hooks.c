@@ -85,7 +85,7 @@ static bool run_stage_hooks(enum boot_stage stage, const struct boot_options *op
 		char *argv[] = { path, (char *)boot_stage_name(stage), NULL };
 		struct program_result result;
 		uint64_t start = timeline_now_ms();
-		int r = run_program(path, argv, env.entries, opts->hook_timeout_s * 1000, &result);
+		int r = run_program(path, argv, env.entries, false, opts->hook_timeout_s * 1000, &result);
 		log_info("hook %s: %s %d after %llu ms", path,
 			 r < 0 ? "could not start, error" : result.timed_out ? "killed on timeout, signal" :
 			 result.signaled ? "killed by signal" : "exit status",

@@ -15,13 +15,14 @@ void reap_children(void)
 		;
 }
 
-static void exec_child(const char *path, char *const argv[], char *const envp[])
+static void exec_child(const char *path, char *const argv[], char *const envp[], bool interactive)
 {
 	sigset_t none;
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	(void)setsid();
-	(void)ioctl(STDIN_FILENO, TIOCSCTTY, 1);
+	if (interactive)
+		(void)ioctl(STDIN_FILENO, TIOCSCTTY, 1);
 	execve(path, argv, envp);
 	_exit(127);
 }
@@ -56,8 +57,8 @@ static int wait_child(pid_t pid, int timeout_ms, int *wstatus)
 	}
 }
 
-int run_program(const char *path, char *const argv[], char *const envp[], int timeout_ms,
-		struct program_result *result)
+int run_program(const char *path, char *const argv[], char *const envp[], bool interactive,
+		int timeout_ms, struct program_result *result)
 {
 	*result = (struct program_result){ 0 };
 	if (access(path, X_OK) < 0)
@@ -66,7 +67,7 @@ int run_program(const char *path, char *const argv[], char *const envp[], int ti
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		exec_child(path, argv, envp);
+		exec_child(path, argv, envp, interactive);
 
 	int wstatus = 0;
 	int r = wait_child(pid, timeout_ms, &wstatus);
