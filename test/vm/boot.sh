@@ -52,7 +52,26 @@ disks=("$RDINIT_DISK")
 image_from() {
 	image=$vm/image-$scenario.img
 	"${RDINIT_BUILD:-$top/build}/mkrdinit/mkrdinit" -k "$RDINIT_KVER" -m "$RDINIT_MODULES_DIR" -o "$image" \
-		--compress gzip -D RDINIT_INIT="$RDINIT_INIT" "$@" 2>/dev/null
+		--compress gzip -D RDINIT_INIT="$RDINIT_INIT" -D RDINIT_UEVENT_NOISE="${RDINIT_UEVENT_NOISE:-/missing}" \
+		"$@" 2>/dev/null
+}
+boot_args=()
+
+# A writable copy of the test disk for this scenario, and what it held before the boot.
+writable_disk() {
+	cp --sparse=always "$RDINIT_DISK" "$vm/disk-$scenario.img"
+	disks=("$vm/disk-$scenario.img")
+	boot_args=(--write)
+	before_sum=$(sha256sum <"$vm/disk-$scenario.img")
+}
+
+# Every file of the disk's root filesystem, read with debugfs (no mount), into folder $2.
+dump_root() {
+	local part=$vm/part-$scenario.img
+	dd if="$1" of="$part" bs=1M skip="$ROOT_PART_START_MIB" status=none
+	rm -rf "$2" && mkdir -p "$2"
+	debugfs -R "rdump / $2" "$part" >/dev/null 2>&1
+	rm -f "$part"
 }
 # Every boot: a crash of PID 1 reboots at once (panic=-1), which ends QEMU instead of hanging.
 case $scenario in
@@ -91,6 +110,13 @@ no-init)         append="root=UUID=$ROOT_UUID init=/sbin/nothing-here panic=1"
 panic-delay)     append="root=UUID=$absent_uuid rd.timeout=1 panic=5" ;;
 poweroff)        append="root=UUID=$absent_uuid rd.timeout=1 rd.emergency=poweroff" ;;
 debug)           append="root=UUID=$ROOT_UUID rd.debug" ;;
+forged-uevents)  append="root=UUID=$ROOT_UUID"
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/forge" ;;
+uevent-storm)    append="root=UUID=$ROOT_UUID"
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/storm" ;;
+ro-untouched)    append="root=UUID=$ROOT_UUID"; writable_disk ;;
+rw-files-intact) append="root=UUID=$ROOT_UUID rw"; writable_disk
+                 dump_root "$RDINIT_DISK" "$vm/files-$scenario-before" ;;
 *) echo "Bail out! unknown scenario $scenario"; exit 1 ;;
 esac
 # Parameters after -- are init's: the panic= must come before them.
@@ -105,7 +131,7 @@ mkdir -p "$(dirname "$log")"
 disk_args=()
 for d in "${disks[@]}"; do disk_args+=(--disk "$d"); done
 status=0
-"$top/qemu/boot" --kernel "$RDINIT_VMLINUZ" --initrd "$image" "${disk_args[@]}" \
+"$top/qemu/boot" --kernel "$RDINIT_VMLINUZ" --initrd "$image" "${disk_args[@]}" ${boot_args[@]+"${boot_args[@]}"} \
 	--append "rdinit=/init $append" --log "$log" --timeout 240 || status=$?
 if [ "$status" -eq 0 ]; then ok "QEMU ended on its own"; else not_ok "QEMU ended on its own (exit $status)"; fi
 reject 'Attempted to kill init' "PID 1 never exited"
@@ -127,6 +153,32 @@ debug)
 	expect 'rdinit: uevent add /devices/pci' "rd.debug logs every uevent"
 	expect 'rdinit: loaded [0-9]+ module\(s\) for virtio:d00000002v00001AF4 in [0-9]+ ms' "rd.debug logs module loads with their duration"
 	expect "rdinit: block device /dev/vda1 254:1 TYPE=ext4 UUID=$ROOT_UUID" "rd.debug logs every probed device"
+	;;
+forged-uevents)
+	expect_booted /dev/vda1 ro
+	expect '^uevent-noise: forged: [1-9]' "the hook sent uevents claiming to be the root device"
+	expect 'rdinit: ignored a uevent that the kernel did not send \(1 so far\)' "rdinit refused them"
+	;;
+uevent-storm)
+	expect_booted /dev/vda1 ro
+	seen=$(grep -a '^\[.*rdinit: timeline: .* root device /dev/vda1 found' "$log" | sed -n 's/.*; \([0-9]*\) uevents.*/\1/p')
+	if [ "${seen:-0}" -ge 400 ]; then ok "root was found amid the storm ($seen uevents)"; else not_ok "root was found amid the storm (${seen:-no} uevents)"; fi
+	;;
+ro-untouched)
+	expect_booted /dev/vda1 ro
+	after_sum=$(sha256sum <"${disks[0]}")
+	if [ "$before_sum" = "$after_sum" ]; then ok "a read-only boot left every byte of the disk as it was"; else not_ok "a read-only boot left every byte of the disk as it was"; fi
+	rm -f "${disks[0]}"
+	;;
+rw-files-intact)
+	expect_booted /dev/vda1 rw
+	dump_root "${disks[0]}" "$vm/files-$scenario-after"
+	if [ -s "$vm/files-$scenario-before/etc/hostname" ] && diff -r "$vm/files-$scenario-before" "$vm/files-$scenario-after" >/dev/null; then
+		ok "after a read-write boot every file of the root is byte-identical"
+	else
+		not_ok "after a read-write boot every file of the root is byte-identical"
+	fi
+	rm -rf "${disks[0]}" "$vm/files-$scenario-before" "$vm/files-$scenario-after"
 	;;
 rootflags)
 	expect_booted /dev/vda1 ro

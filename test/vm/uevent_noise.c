@@ -1,0 +1,103 @@
+/*
+ * A test hook for rdinit's VM tests, installed as a pre-udev hook: it returns at once and leaves
+ * a child behind that, depending on its name:
+ *   *forge*  waits until PID 1's uevent socket exists, then sends uevents that claim to be the
+ *            root device from userspace, by unicast to that socket and by multicast to the
+ *            kernel's group: rdinit must ignore them;
+ *   *storm*  makes the kernel send thousands of real "change" uevents, from before /init listens
+ *            until after root appears.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NETLINK_UEVENT_PROTOCOL 15
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* /proc/net/netlink: "sk Eth Pid Groups ..."; PID 1 listening to uevents is Eth 15, Pid 1. */
+static int pid1_listens(void)
+{
+	FILE *f = fopen("/proc/net/netlink", "r");
+	char line[256];
+	int found = 0;
+	unsigned long sk;
+	int eth;
+	unsigned pid;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "%lx %d %u", &sk, &eth, &pid) == 3 && eth == NETLINK_UEVENT_PROTOCOL && pid == 1)
+			found = 1;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int forge(void)
+{
+	static const char msg[] = "add@/devices/virtual/block/vda1\0ACTION=add\0DEVPATH=/devices/virtual/block/vda1\0"
+				  "SUBSYSTEM=block\0MAJOR=254\0MINOR=1\0DEVNAME=vda1\0DEVTYPE=partition\0SEQNUM=1\0";
+	int fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
+	struct sockaddr_nl self = { .nl_family = AF_NETLINK };
+	if (fd < 0 || bind(fd, (struct sockaddr *)&self, sizeof self) < 0)
+		return 0;
+	int sent = 0;
+	for (int round = 0; round < 3; round++) {
+		struct sockaddr_nl unicast = { .nl_family = AF_NETLINK, .nl_pid = 1 };
+		struct sockaddr_nl multicast = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+		sent += sendto(fd, msg, sizeof msg - 1, 0, (struct sockaddr *)&unicast, sizeof unicast) > 0;
+		sent += sendto(fd, msg, sizeof msg - 1, 0, (struct sockaddr *)&multicast, sizeof multicast) > 0;
+		sleep_ms(20);
+	}
+	return sent;
+}
+
+static int storm(void)
+{
+	int sent = 0;
+	for (int round = 0; round < 20; round++) {
+		DIR *classes = opendir("/sys/class");
+		struct dirent *c;
+		while (classes && (c = readdir(classes))) {
+			char path[512];
+			snprintf(path, sizeof path, "/sys/class/%s", c->d_name);
+			DIR *devices = c->d_name[0] != '.' ? opendir(path) : NULL;
+			struct dirent *d;
+			while (devices && (d = readdir(devices))) {
+				char uevent[1024];
+				snprintf(uevent, sizeof uevent, "%s/%s/uevent", path, d->d_name);
+				int fd = d->d_name[0] != '.' ? open(uevent, O_WRONLY) : -1;
+				if (fd >= 0) {
+					sent += write(fd, "change", 6) == 6;
+					close(fd);
+				}
+			}
+			if (devices)
+				closedir(devices);
+		}
+		if (classes)
+			closedir(classes);
+	}
+	return sent;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	if (fork() != 0)
+		return 0;
+	int storming = strstr(argv[0], "storm") != NULL;
+	for (int i = 0; !storming && i < 3000 && !pid1_listens(); i++)
+		sleep_ms(2);
+	int n = storming ? storm() : forge();
+	printf("uevent-noise: %s: %d uevents\n", storming ? "storm" : "forged", n);
+	return 0;
+}
