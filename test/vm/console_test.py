@@ -45,7 +45,8 @@ class Guest:
         self.log = os.path.join(VM, f"{scenario}.log")
         self.fifo = os.path.join(VM, f"{scenario}.in")
         self.qmp_path = os.path.join(VM, f"{scenario}.qmp")
-        for path in (self.fifo, self.qmp_path):
+        # A log left by an earlier run would answer wait_for() before this boot says anything.
+        for path in (self.fifo, self.qmp_path, self.log):
             if os.path.exists(path):
                 os.unlink(path)
         os.mkfifo(self.fifo)
