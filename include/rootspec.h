@@ -12,6 +12,7 @@ enum root_kind {
 	ROOT_BY_PARTUUID,	/* PARTUUID=[/PARTNROFF=N], /dev/disk/by-partuuid/ */
 	ROOT_BY_PARTLABEL,	/* PARTLABEL=, /dev/disk/by-partlabel/ */
 	ROOT_BY_DEVNUM,		/* MAJ:MIN or the kernel's hex form */
+	ROOT_BY_DM_NAME,	/* /dev/mapper/NAME: a device-mapper device by its name */
 };
 
 struct root_spec {
@@ -33,6 +34,7 @@ struct blockdev {
 	char label[256];
 	char partuuid[64];
 	char partlabel[256];
+	char dm_name[128];		/* device-mapper name, from sysfs dm/name */
 };
 
 /* Returns 0, or -EINVAL with *reason set to a static explanation. */

@@ -34,6 +34,9 @@ static void read_sysfs_geometry(struct blockdev *dev)
 	dev->partno = sys_read_file(path, buf, sizeof buf) > 0 ? atoi(buf) : 0;
 	dev->disk_major = dev->major;
 	dev->disk_minor = dev->minor;
+	(void)snprintf(path, sizeof path, "/sys/dev/block/%u:%u/dm/name", dev->major, dev->minor);
+	if (sys_read_file(path, dev->dm_name, sizeof dev->dm_name) > 0)
+		dev->dm_name[strcspn(dev->dm_name, "\n")] = '\0';
 	if (dev->partno > 0) {
 		/* A partition's sysfs folder sits inside its disk's. */
 		(void)snprintf(path, sizeof path, "/sys/dev/block/%u:%u/../dev", dev->major, dev->minor);

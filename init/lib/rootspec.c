@@ -165,6 +165,15 @@ int root_spec_parse(const char *text, struct root_spec *spec, const char **reaso
 		spec->kind = ROOT_BY_PARTLABEL;
 		return copy_unescaped(spec->value, rest, reason);
 	}
+	if (starts_with(text, "/dev/mapper/", &rest)) {
+		spec->kind = ROOT_BY_DM_NAME;
+		if (!*rest || strchr(rest, '/') || strlen(rest) >= sizeof ((struct blockdev *)0)->dm_name) {
+			*reason = "not a device-mapper name under /dev/mapper/";
+			return -EINVAL;
+		}
+		memcpy(spec->value, rest, strlen(rest) + 1);
+		return 0;
+	}
 	if (starts_with(text, "/dev/disk/", &rest)) {
 		*reason = "only the by-uuid, by-label, by-partuuid and by-partlabel links are understood";
 		return -EINVAL;
@@ -205,6 +214,8 @@ bool root_spec_matches(const struct root_spec *spec, const struct blockdev *dev,
 		return dev->partlabel[0] && strcmp(dev->partlabel, spec->value) == 0;
 	case ROOT_BY_DEVNUM:
 		return dev->major == spec->major && dev->minor == spec->minor;
+	case ROOT_BY_DM_NAME:
+		return dev->dm_name[0] && strcmp(dev->dm_name, spec->value) == 0;
 	case ROOT_BY_PARTUUID:
 		if (spec->partnroff == 0)
 			return dev->partuuid[0] && strcasecmp(dev->partuuid, spec->value) == 0;
@@ -229,6 +240,7 @@ const char *root_spec_kind_name(enum root_kind kind)
 	case ROOT_BY_PARTUUID: return "PARTUUID";
 	case ROOT_BY_PARTLABEL: return "PARTLABEL";
 	case ROOT_BY_DEVNUM: return "MAJ:MIN";
+	case ROOT_BY_DM_NAME: return "device-mapper name";
 	}
 	return "?";
 }

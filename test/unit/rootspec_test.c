@@ -40,6 +40,8 @@ static void test_forms(void)
 	CHECK(parses("0801") && spec.major == 8 && spec.minor == 1, "kernel hex 0801 is 8:1");
 	CHECK(parses("fe01") && spec.major == 254 && spec.minor == 1, "kernel hex fe01 is 254:1");
 	CHECK(parses("259:65536") && spec.major == 259 && spec.minor == 65536, "large minor");
+	CHECK(parses("/dev/mapper/vg0-root") && spec.kind == ROOT_BY_DM_NAME, "/dev/mapper/NAME");
+	CHECK_STR(spec.value, "vg0-root", "device-mapper name");
 }
 
 static void test_malformed(void)
@@ -48,7 +50,7 @@ static void test_malformed(void)
 		"", "UUID=", "LABEL=", "PARTUUID=", "PARTLABEL=", "/dev/", "UUID=xyz-123",
 		"PARTUUID=abcd/PARTNROFF=", "PARTUUID=abcd/PARTNROFF=x", "PARTUUID=abcd/FOO=1",
 		"8:", ":1", "8:1x", "99999:1", "sda1", "0x801", "/dev/disk/by-id/ata-foo",
-		"/dev/../etc/passwd", "/dev/disk/by-label/", "LABEL=my\\x00root", "PARTLABEL=\\x00",
+		"/dev/../etc/passwd", "/dev/disk/by-label/", "/dev/mapper/", "/dev/mapper/a/b", "LABEL=my\\x00root", "PARTLABEL=\\x00",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		reason = NULL;
@@ -113,6 +115,11 @@ static void test_matching(void)
 		CHECK_STR(matched, cases[i].want, "%s matches %s", cases[i].root,
 			  cases[i].want ? cases[i].want : "nothing");
 	}
+	struct blockdev dm = dev("dm-0", 253, 0, 0, "", "", "", "");
+	strcpy(dm.dm_name, "vg0-root");
+	CHECK(parses("/dev/mapper/vg0-root") && root_spec_matches(&spec, &dm, NULL, 0), "/dev/mapper/NAME matches the dm device's name");
+	CHECK(!root_spec_matches(&spec, &devs[1], devs, n), "/dev/mapper/NAME does not match a plain partition");
+	CHECK(parses("/dev/dm-0") && root_spec_matches(&spec, &dm, NULL, 0), "/dev/dm-0 matches by kernel name");
 	struct blockdev empty = dev("vdb", 254, 16, 0, "", "", "", "");
 	CHECK(parses("UUID=abcd") && !root_spec_matches(&spec, &empty, NULL, 0), "a device without a UUID never matches UUID=");
 }
