@@ -49,6 +49,9 @@ static void parse_properties(char *buf, size_t len, char sep, struct uevent *ev)
 		char *eq = strchr(p, '=');
 		if (eq && eq != p) {
 			*eq = '\0';
+			/* The kernel ends some values with a newline (a CPU's MODALIAS does). */
+			for (char *end = next; end > eq + 1 && end[-1] == '\n'; end--)
+				end[-1] = '\0';
 			set_property(ev, p, eq + 1);
 		}
 		p = next + 1;

@@ -37,6 +37,10 @@ int main(void)
 		    &ev) == 0, "a pci uevent parses");
 	CHECK_STR(ev.modalias, "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00", "MODALIAS");
 
+	CHECK(parse(MSG("add@/devices/system/cpu/cpu0\0ACTION=add\0DEVPATH=/devices/system/cpu/cpu0\0SUBSYSTEM=cpu\0"
+			"MODALIAS=cpu:type:x86,ven0002:feature:,0000\n\0"), &ev) == 0, "a cpu uevent parses");
+	CHECK_STR(ev.modalias, "cpu:type:x86,ven0002:feature:,0000", "the newline the kernel leaves at the end of a value is dropped");
+
 	CHECK(parse(MSG("add@/devices/x\0ACTION=add\0DEVPATH=/devices/x\0SUBSYSTEM=block\0DEVNAME=vdb"), &ev) == 0,
 	      "a last property without NUL is terminated by the parser");
 	CHECK_STR(ev.devname, "vdb", "last property read within the buffer");
