@@ -50,9 +50,11 @@ static void parse_properties(char *buf, size_t len, char sep, struct uevent *ev)
 		if (eq && eq != p) {
 			*eq = '\0';
 			/* The kernel ends some values with a newline (a CPU's MODALIAS does). */
-			for (char *end = next; end > eq + 1 && end[-1] == '\n'; end--)
-				end[-1] = '\0';
-			set_property(ev, p, eq + 1);
+			char *value = eq + 1;
+			size_t value_len = strlen(value);
+			while (value_len && value[value_len - 1] == '\n')
+				value[--value_len] = '\0';
+			set_property(ev, p, value);
 		}
 		p = next + 1;
 	}

@@ -71,6 +71,7 @@ static bool render(const struct root_spec *spec, char *out, size_t size)
 	static const char *const prefix[] = {
 		[ROOT_BY_DEVNAME] = "/dev/", [ROOT_BY_UUID] = "UUID=", [ROOT_BY_LABEL] = "LABEL=",
 		[ROOT_BY_PARTUUID] = "PARTUUID=", [ROOT_BY_PARTLABEL] = "PARTLABEL=",
+		[ROOT_BY_DM_NAME] = "/dev/mapper/",
 	};
 	if (spec->kind == ROOT_BY_DEVNUM)
 		return (size_t)snprintf(out, size, "%u:%u", spec->major, spec->minor) < size;
@@ -104,6 +105,7 @@ static bool may_match(const struct root_spec *spec, const struct blockdev *d)
 	case ROOT_BY_LABEL: return d->label[0] && strcmp(d->label, spec->value) == 0;
 	case ROOT_BY_PARTLABEL: return d->partlabel[0] && strcmp(d->partlabel, spec->value) == 0;
 	case ROOT_BY_DEVNUM: return d->major == spec->major && d->minor == spec->minor;
+	case ROOT_BY_DM_NAME: return d->dm_name[0] && strcmp(d->dm_name, spec->value) == 0;
 	case ROOT_BY_PARTUUID:
 		if (!spec->partnroff)
 			return has_partuuid(d, spec->value);
@@ -125,8 +127,8 @@ static size_t matches(const struct root_spec *spec, const struct blockdev **whic
 			continue;
 		require(may_match(spec, &table[i]), "%s matched %s without reason", root_spec_kind_name(spec->kind),
 			table[i].name);
-		require(spec->kind == ROOT_BY_DEVNAME || spec->kind == ROOT_BY_DEVNUM || table[i].uuid[0] ||
-			table[i].partuuid[0], "the blank device %s matched by %s", table[i].name,
+		require(spec->kind == ROOT_BY_DEVNAME || spec->kind == ROOT_BY_DEVNUM ||
+			spec->kind == ROOT_BY_DM_NAME || table[i].uuid[0] || table[i].partuuid[0], "the blank device %s matched by %s", table[i].name,
 			root_spec_kind_name(spec->kind));
 		*which = &table[i];
 		n++;
@@ -212,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 
-	require(spec.kind <= ROOT_BY_DEVNUM, "kind %d", (int)spec.kind);
+	require(spec.kind <= ROOT_BY_DM_NAME, "kind %d", (int)spec.kind);
 	require(strnlen(spec.value, sizeof spec.value) < sizeof spec.value, "value is not NUL-terminated");
 	const char *rest = strchr(text, '=') ? strchr(text, '=') + 1 : text;
 	switch (spec.kind) {
@@ -222,6 +224,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case ROOT_BY_DEVNAME:
 		require(spec.value[0] && strlen(spec.value) < sizeof table[0].name && !strstr(spec.value, "..") &&
 			strcmp(text + 5, spec.value) == 0, "device name '%s' from '%s'", spec.value, text);
+		break;
+	case ROOT_BY_DM_NAME:
+		require(spec.value[0] && !strchr(spec.value, '/') && strlen(spec.value) < sizeof table[0].dm_name &&
+			strcmp(text + strlen("/dev/mapper/"), spec.value) == 0, "device-mapper name '%s' from '%s'",
+			spec.value, text);
 		break;
 	case ROOT_BY_UUID:
 	case ROOT_BY_PARTUUID:

@@ -44,6 +44,9 @@ static const uint8_t *last_value(const uint8_t *data, size_t start, size_t size,
 		if (visible > klen && memcmp(data + p, key, klen) == 0 && data[p + klen] == '=') {
 			found = data + p + klen + 1;
 			*len = visible - klen - 1;
+			/* Trailing newlines are the kernel's, not the value's. */
+			while (*len && found[*len - 1] == '\n')
+				(*len)--;
 		}
 		p += entry + 1;
 	}
