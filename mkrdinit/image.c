@@ -76,6 +76,10 @@ int image_add_entry(struct image *img, const struct manifest_entry *entry)
 	case MANIFEST_FILE:
 		node.kind = IMAGE_FILE;
 		break;
+	case MANIFEST_HOOK:
+		node.kind = IMAGE_FILE;
+		node.part = PART_HOOKS;
+		break;
 	case MANIFEST_DIR:
 		node.kind = IMAGE_DIR;
 		break;
@@ -96,10 +100,12 @@ int image_add_entry(struct image *img, const struct manifest_entry *entry)
 		node.kind = IMAGE_SOCK;
 		break;
 	case MANIFEST_MODULE:
+	case MANIFEST_BINARY:
+	case MANIFEST_HOSTONLY:
 		return -EINVAL;
 	}
 
-	if (entry->kind != MANIFEST_FILE) {
+	if (node.kind != IMAGE_FILE) {
 		node.path = strdup(entry->name);
 		node.origin = strdup(entry->source);
 		return image_append(img, &node);
@@ -138,6 +144,21 @@ int image_add_file(struct image *img, const char *path, const char *source, unsi
 		node_free(&node);
 		return -ENOMEM;
 	}
+	return image_append(img, &node);
+}
+
+int image_add_symlink(struct image *img, const char *path, const char *target, enum image_part part,
+                      const char *origin)
+{
+	struct image_node node = {
+		.kind = IMAGE_SLINK,
+		.part = part,
+		.mode = 0777,
+		.path = strdup(path),
+		.data = strdup(target),
+		.data_len = strlen(target),
+		.origin = strdup(origin),
+	};
 	return image_append(img, &node);
 }
 
@@ -220,11 +241,12 @@ static int strcmp_null(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-/* Two hooks may each list "dir /lib 0755 0 0"; that is one folder, not a conflict. A hard-linked file is never
- * identical to another line: merging it would lose a link. */
+/* Two hooks may each list "dir /lib 0755 0 0"; that is one folder, not a conflict. The same goes for a file that
+ * one hook lists with `file` and another brings with `binary`: the part only sorts the summary. A hard-linked file
+ * is never identical to another line: merging it would lose a link. */
 static bool nodes_identical(const struct image_node *a, const struct image_node *b)
 {
-	return a->kind == b->kind && a->part == b->part && a->mode == b->mode && a->uid == b->uid &&
+	return a->kind == b->kind && a->mode == b->mode && a->uid == b->uid &&
 	       a->gid == b->gid && a->rdev_major == b->rdev_major && a->rdev_minor == b->rdev_minor &&
 	       strcmp_null(a->source, b->source) == 0 && a->data_len == b->data_len &&
 	       (a->data_len == 0 || memcmp(a->data, b->data, a->data_len) == 0) && a->hardlink_group == 0 &&

@@ -20,7 +20,10 @@ enum image_kind {
 /* What a regular file is, for the summary mkrdinit prints. */
 enum image_part {
 	PART_FILES,          /* `file` lines of the manifests */
+	PART_HOOKS,          /* `hook` lines: programs /init runs at a stage */
+	PART_BINARIES,       /* `binary` lines: host programs, their libraries and loader */
 	PART_MODULES,        /* kernel modules */
+	PART_FIRMWARE,       /* firmware the modules name */
 	PART_MODULE_INDEXES, /* modules.* made by depmod, and the kernel-version note */
 	PART_COUNT,
 };
@@ -56,12 +59,17 @@ struct image {
 	size_t n_hardlink_groups;
 };
 
-/* Adds the paths a manifest entry asks for (not MANIFEST_MODULE). Returns 0 or -ENOMEM. */
+/* Adds the paths a manifest entry asks for (not MANIFEST_MODULE, MANIFEST_BINARY or MANIFEST_HOSTONLY, which
+ * need resolving first). Returns 0, -EINVAL for those, or -ENOMEM. */
 int image_add_entry(struct image *img, const struct manifest_entry *entry);
 
 /* Adds a regular file copied from SOURCE. Returns 0 or -ENOMEM. */
 int image_add_file(struct image *img, const char *path, const char *source, unsigned int mode, enum image_part part,
                    const char *origin);
+
+/* Adds a symbolic link to TARGET. Returns 0 or -ENOMEM. */
+int image_add_symlink(struct image *img, const char *path, const char *target, enum image_part part,
+                      const char *origin);
 
 /* Adds a regular file holding LEN bytes of DATA. Returns 0 or -ENOMEM. */
 int image_add_data(struct image *img, const char *path, const char *data, size_t len, unsigned int mode,

@@ -1,8 +1,10 @@
 /* mkrdinit: builds an initramfs image from hook manifests.
  *
- * Reads every hook's manifest, resolves the `module` lines with libkmod, builds the image's own module indexes
- * with depmod, checks the whole set of paths for conflicts, then writes a reproducible newc cpio archive to a
- * temporary file that is renamed over the output only once complete. */
+ * Reads every hook's manifest, resolves the `binary` lines with each program's loader and the `module` lines with
+ * libkmod (with --host-only: the modules the running machine's root needs, from sysfs), adds the firmware the
+ * modules name, builds the image's own module indexes with depmod, checks the whole set of paths for conflicts,
+ * then writes a reproducible newc cpio archive (or, with --list, the same as a gen_init_cpio list) to a temporary
+ * file that is renamed over the output only once complete. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -15,7 +17,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "binaries.h"
+#include "hostonly.h"
 #include "image.h"
+#include "list.h"
 #include "manifest.h"
 #include "modules.h"
 #include "newc.h"
@@ -25,17 +30,34 @@
 
 #define KERNEL_VERSION_PATH "etc/rdinit/kernel-version"
 
+/* Where a bare HOOK name is looked for unless --hooks-dir says otherwise: the source tree's hooks/ (meson). */
+#ifndef MKRDINIT_HOOKS_DIR
+#define MKRDINIT_HOOKS_DIR "hooks"
+#endif
+
 static const char usage_text[] =
 	"Usage: mkrdinit [OPTION]... HOOK...\n"
 	"Build an initramfs image, a newc cpio archive, from the manifests of the HOOK folders, in the order given.\n"
+	"A HOOK with a '/' in it is a folder; a bare name (base, ext4) is a folder in the hooks folder.\n"
 	"\n"
 	"  -k, --kernel-version=KVER  kernel release whose modules go in (default: that of the running kernel)\n"
 	"  -m, --modules-dir=DIR      folder that holds KVER/ (default: /lib/modules)\n"
+	"  -f, --firmware-dir=DIR     where the firmware that modules name is taken from (default: /lib/firmware)\n"
 	"  -o, --output=FILE          write the image to FILE (default: standard output, unless a terminal);\n"
 	"                             FILE appears only once complete, and not at all if the build fails\n"
-	"  -c, --compress=METHOD      none, gzip, zstd or xz (default: none); xz is written with a CRC32 check,\n"
-	"                             the only kind the kernel's decompressor accepts\n"
+	"  -c, --compress=METHOD      none, gzip, zstd, xz or lz4 (default: none); xz is written with a CRC32 check\n"
+	"                             and lz4 in the legacy format (lz4 -l), the only kinds the kernel unpacks\n"
 	"  -D, --define=VAR=VALUE     value of ${VAR} in file locations; overrides the environment\n"
+	"      --hooks-dir=DIR        where bare HOOK names are looked for (default: " MKRDINIT_HOOKS_DIR ")\n"
+	"      --host-only            an image for this machine only: the module lines of hooks marked `hostonly`\n"
+	"                             (the storage and filesystem hooks) give way to the modules that the device\n"
+	"                             holding '/' needs (see below); without it the image is generic\n"
+	"      --sysfs=DIR            where --host-only reads sysfs (default: /sys)\n"
+	"      --mountinfo=FILE       where --host-only finds what is mounted on '/' (default: /proc/self/mountinfo)\n"
+	"      --list                 write a gen_init_cpio list of the image instead of the image, for the kernel's\n"
+	"                             CONFIG_INITRAMFS_SOURCE: every file an absolute path on this machine\n"
+	"      --list-dir=DIR         with --list: where the files mkrdinit generates (module indexes, the kernel\n"
+	"                             version) are written for the list to name (default: FILE.d next to -o FILE)\n"
 	"      --depmod=PROGRAM       depmod that builds the image's module indexes (default: depmod from PATH,\n"
 	"                             then /usr/sbin/depmod, /sbin/depmod)\n"
 	"  -h, --help                 show this help and exit\n"
@@ -48,35 +70,77 @@ static const char usage_text[] =
 	"  slink <name> <target> <mode> <uid> <gid>\n"
 	"  pipe <name> <mode> <uid> <gid>\n"
 	"  sock <name> <mode> <uid> <gid>\n"
+	"and mkrdinit's own lines:\n"
 	"  module <name or alias>\n"
+	"  binary <program>\n"
+	"  hook <stage> <path>        (stage: pre-udev, initqueue, pre-mount, pre-pivot or emergency)\n"
+	"  hostonly\n"
 	"<mode> is octal, <uid>, <gid>, <maj> and <min> decimal. Lines whose first word starts with '#' are comments.\n"
-	"${VAR} in a <location> is replaced by its value, and an undefined VAR is an error; a relative <location>\n"
-	"is relative to the hook folder. Missing parent folders are added as 0755 0 0; identical lines from\n"
-	"several hooks merge, different ones for the same path are an error.\n"
+	"${VAR} in a <location> or <path> is replaced by its value, and an undefined VAR is an error; a relative\n"
+	"<location> or <path> is relative to the hook folder. Missing parent folders are added as 0755 0 0; identical\n"
+	"lines from several hooks merge, different ones for the same path are an error.\n"
 	"`module` takes the module, its modules.dep closure and its softdeps (as `modprobe` would load them) from\n"
-	"DIR/KVER, as files under /lib/modules/KVER/ with the same relative paths; builtin modules need no file.\n"
-	"The image then also gets its own modules.* indexes, made by depmod, and /" KERNEL_VERSION_PATH ".\n"
+	"DIR/KVER, as files under /lib/modules/KVER/ with the same relative paths, copied unchanged (signatures\n"
+	"intact); builtin modules need no file. Each firmware file a module's modinfo names comes from the firmware\n"
+	"folder (as NAME, NAME.xz or NAME.zst) to /lib/firmware/; a missing one is a warning. The image also gets\n"
+	"its own modules.* indexes, made by depmod, and /" KERNEL_VERSION_PATH ".\n"
+	"`binary` takes a program of this machine (an absolute path, or a bare name looked for in " BINARY_SEARCH_PATH ")\n"
+	"with the shared libraries and the loader it needs, as the loader's --list (ldd) names them, each at its own\n"
+	"path; a symlink comes with its target. Libraries a program opens later with dlopen() are not found.\n"
+	"`hook` installs <path> as /" MANIFEST_HOOKS_DIR "/<stage>/<its file name>, mode 0755, for /init to run at\n"
+	"<stage>, in the lexical order of the file names of all hooks at that stage.\n"
+	"`hostonly` marks the manifest's `module` lines as a generic list: --host-only leaves them out and adds\n"
+	"instead, once for the whole image, the modules found from sysfs for the device that holds '/': the driver\n"
+	"module and modalias of the device and of every device above it (disk, controller, bus), through the slaves\n"
+	"of device-mapper and md devices (with dm-mod, dm-crypt, md-LEVEL), and fs-TYPE for its filesystem. Of those,\n"
+	"a driver module or alias the kernel's tree lacks is a warning, a modalias that names nothing is skipped.\n"
 	"\n"
 	"The image is reproducible: entries are sorted by path, inodes numbered in that order, and every\n"
 	"modification time is SOURCE_DATE_EPOCH (seconds since 1970, from the environment; default 0).\n"
-	"What went in is summed up on standard error.\n"
+	"What went in is summed up on standard error, part by part: the manifests' files, hooks, binaries, modules,\n"
+	"firmware and module indexes, with the total and the size of the archive before and after compression.\n"
 	"\n"
-	"Exit status: 0 the image was written; 1 bad input (a manifest error, a missing file or module, a conflict)\n"
-	"or a failure to build or write the image; 2 bad usage.\n";
+	"Exit status: 0 the image was written; 1 bad input (a manifest error, a missing file, program, library or\n"
+	"module, a conflict, no block device under '/' with --host-only) or a failure to build or write the image;\n"
+	"2 bad usage.\n";
 
-enum { OPTION_DEPMOD = 0x100 };
+enum {
+	OPTION_DEPMOD = 0x100,
+	OPTION_HOOKS_DIR,
+	OPTION_HOST_ONLY,
+	OPTION_SYSFS,
+	OPTION_MOUNTINFO,
+	OPTION_LIST,
+	OPTION_LIST_DIR,
+};
 
 struct options {
 	const char *kver;
 	const char *modules_dir;
+	const char *firmware_dir;
 	const char *output;
 	enum compression compression;
+	bool compression_given;
 	const char *depmod;
 	char **defines; /* "VAR=VALUE" */
 	size_t n_defines;
 	char **hooks;
 	size_t n_hooks;
+	const char *hooks_dir;
+	bool host_only;
+	const char *sysfs;
+	const char *mountinfo;
+	bool list;
+	const char *list_dir;
+	char *default_list_dir; /* OUTPUT.d */
 	int64_t mtime;
+};
+
+/* What was left out or is missing: said once the image is written, and counted in the summary. */
+struct build_notes {
+	size_t firmware_missing;
+	size_t hostonly_dropped; /* `module` lines that --host-only left out */
+	size_t hostonly_modules; /* names --host-only found */
 };
 
 static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -86,6 +150,18 @@ static void complain(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("mkrdinit: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("mkrdinit: warning: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -161,16 +237,31 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	static const struct option long_options[] = {
 		{ "kernel-version", required_argument, NULL, 'k' },
 		{ "modules-dir", required_argument, NULL, 'm' },
+		{ "firmware-dir", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, 'c' },
 		{ "define", required_argument, NULL, 'D' },
 		{ "depmod", required_argument, NULL, OPTION_DEPMOD },
+		{ "hooks-dir", required_argument, NULL, OPTION_HOOKS_DIR },
+		{ "host-only", no_argument, NULL, OPTION_HOST_ONLY },
+		{ "sysfs", required_argument, NULL, OPTION_SYSFS },
+		{ "mountinfo", required_argument, NULL, OPTION_MOUNTINFO },
+		{ "list", no_argument, NULL, OPTION_LIST },
+		{ "list-dir", required_argument, NULL, OPTION_LIST_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 
-	*opts = (struct options){ .modules_dir = "/lib/modules", .output = "-", .compression = COMPRESSION_NONE };
+	*opts = (struct options){
+		.modules_dir = "/lib/modules",
+		.firmware_dir = "/lib/firmware",
+		.output = "-",
+		.compression = COMPRESSION_NONE,
+		.hooks_dir = MKRDINIT_HOOKS_DIR,
+		.sysfs = "/sys",
+		.mountinfo = "/proc/self/mountinfo",
+	};
 	opts->defines = calloc((size_t)argc, sizeof(*opts->defines));
 	if (!opts->defines) {
 		complain("unable to parse options: %s", strerror(ENOMEM));
@@ -178,7 +269,7 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	}
 
 	int c;
-	while ((c = getopt_long(argc, argv, "k:m:o:c:D:hV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:m:f:o:c:D:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if (!*optarg || strchr(optarg, '/') || strcmp(optarg, ".") == 0 || strcmp(optarg, "..") == 0)
@@ -189,12 +280,16 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		case 'm':
 			opts->modules_dir = optarg;
 			break;
+		case 'f':
+			opts->firmware_dir = optarg;
+			break;
 		case 'o':
 			opts->output = optarg;
 			break;
 		case 'c':
 			if (compression_from_name(optarg, &opts->compression) < 0)
-				usage_error("--compress: expected none, gzip, zstd or xz, got '%s'", optarg);
+				usage_error("--compress: expected none, gzip, zstd, xz or lz4, got '%s'", optarg);
+			opts->compression_given = true;
 			break;
 		case 'D': {
 			const char *eq = strchr(optarg, '=');
@@ -205,6 +300,24 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		}
 		case OPTION_DEPMOD:
 			opts->depmod = optarg;
+			break;
+		case OPTION_HOOKS_DIR:
+			opts->hooks_dir = optarg;
+			break;
+		case OPTION_HOST_ONLY:
+			opts->host_only = true;
+			break;
+		case OPTION_SYSFS:
+			opts->sysfs = optarg;
+			break;
+		case OPTION_MOUNTINFO:
+			opts->mountinfo = optarg;
+			break;
+		case OPTION_LIST:
+			opts->list = true;
+			break;
+		case OPTION_LIST_DIR:
+			opts->list_dir = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -221,31 +334,54 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		usage_error("expected at least one HOOK folder");
 	opts->hooks = argv + optind;
 	opts->n_hooks = (size_t)(argc - optind);
-	if (strcmp(opts->output, "-") == 0 && isatty(STDOUT_FILENO))
+	if (opts->list && opts->compression_given)
+		usage_error("--list writes a list of files, which is not compressed: leave out --compress");
+	if (opts->list_dir && !opts->list)
+		usage_error("--list-dir goes with --list");
+	if (!opts->list && strcmp(opts->output, "-") == 0 && isatty(STDOUT_FILENO))
 		usage_error("refusing to write an image to a terminal; use -o FILE");
+	if (opts->list && !opts->list_dir && strcmp(opts->output, "-") != 0) {
+		if (asprintf(&opts->default_list_dir, "%s.d", opts->output) < 0) {
+			complain("unable to parse options: %s", strerror(ENOMEM));
+			exit(EXIT_BAD_INPUT);
+		}
+		opts->list_dir = opts->default_list_dir;
+	}
 	opts->mtime = source_date_epoch();
 }
 
-/* Reads every hook's manifest into M. */
-static int read_manifests(const struct options *opts, struct manifest *m, char **display_names)
+/* The folder a HOOK argument names: itself when it has a '/', else the folder of that name in the hooks folder. */
+static char *hook_folder(const struct options *opts, char *hook)
 {
+	size_t len = strlen(hook);
+	while (len > 1 && hook[len - 1] == '/')
+		hook[--len] = '\0';
+	char *folder;
+	if (strchr(hook, '/'))
+		return strdup(hook);
+	return asprintf(&folder, "%s/%s", opts->hooks_dir, hook) < 0 ? NULL : folder;
+}
+
+/* Reads every hook's manifest into M; HOSTONLY_LINE[i] is set for an entry of a manifest marked `hostonly`. */
+static int read_manifests(const struct options *opts, struct manifest *m, char **folders, char **display_names,
+                          bool **hostonly_line)
+{
+	*hostonly_line = NULL;
 	for (size_t i = 0; i < opts->n_hooks; i++) {
-		char *hook = opts->hooks[i];
-		size_t len = strlen(hook);
-		while (len > 1 && hook[len - 1] == '/')
-			hook[--len] = '\0';
-		if (asprintf(&display_names[i], "%s/manifest", hook) < 0) {
+		folders[i] = hook_folder(opts, opts->hooks[i]);
+		if (!folders[i] || asprintf(&display_names[i], "%s/manifest", folders[i]) < 0) {
 			display_names[i] = NULL;
-			complain("unable to read %s/manifest: %s", hook, strerror(ENOMEM));
+			complain("unable to read %s/manifest: %s", opts->hooks[i], strerror(ENOMEM));
 			return -ENOMEM;
 		}
 		struct manifest_context ctx = {
 			.display_name = display_names[i],
-			.base_dir = hook,
+			.base_dir = folders[i],
 			.lookup = lookup_variable,
 			.lookup_userdata = (void *)opts,
 		};
 		char err[1024] = "";
+		size_t first = m->n_entries;
 		int r = manifest_parse_file(m, display_names[i], &ctx, err, sizeof(err));
 		if (r < 0) {
 			if (err[0])
@@ -254,62 +390,210 @@ static int read_manifests(const struct options *opts, struct manifest *m, char *
 				complain("unable to read %s: %s", display_names[i], strerror(-r));
 			return r;
 		}
+
+		bool *grown = realloc(*hostonly_line, (m->n_entries ? m->n_entries : 1) * sizeof(*grown));
+		if (!grown) {
+			complain("unable to read %s: %s", display_names[i], strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		*hostonly_line = grown;
+		bool marked = false;
+		for (size_t j = first; j < m->n_entries; j++)
+			marked |= m->entries[j].kind == MANIFEST_HOSTONLY;
+		for (size_t j = first; j < m->n_entries; j++)
+			grown[j] = marked;
 	}
 	return 0;
 }
 
-static int add_modules(const struct options *opts, const struct manifest *m, struct image *img)
+/* Adds each `binary` line's program, libraries and loader. */
+static int add_binaries(const struct manifest *m, struct image *img)
 {
-	size_t n_requests = 0;
+	int r = 0;
+	for (size_t i = 0; i < m->n_entries && r == 0; i++) {
+		const struct manifest_entry *e = &m->entries[i];
+		if (e->kind != MANIFEST_BINARY)
+			continue;
+		struct binary_set set = { 0 };
+		char err[1024] = "", *origin;
+		if (asprintf(&origin, "binary %s at %s", e->name, e->source) < 0) {
+			complain("unable to add %s: %s", e->name, strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		r = binaries_add(&set, e->name, e->source, err, sizeof(err));
+		if (r < 0)
+			complain("%s", err[0] ? err : strerror(-r));
+		for (size_t j = 0; j < set.n_files && r == 0; j++) {
+			const struct binary_file *f = &set.files[j];
+			r = f->link_target ? image_add_symlink(img, f->path + 1, f->link_target, PART_BINARIES, origin)
+			                   : image_add_file(img, f->path + 1, f->path, f->mode, PART_BINARIES, origin);
+			if (r < 0)
+				complain("unable to add %s: %s", f->path, strerror(-r));
+		}
+		binary_set_free(&set);
+		free(origin);
+	}
+	return r;
+}
+
+/* The firmware named FIRMWARE as the kernel's loader looks for it (drivers/base/firmware_loader: the name, then
+ * with the suffix of each compression it was built for), from FIRMWARE_DIR. */
+static int add_firmware(const struct options *opts, const char *firmware, const struct module_file *module,
+                        struct image *img, struct build_notes *notes)
+{
+	static const char *const suffixes[] = { "", ".xz", ".zst" };
+	bool safe = firmware[0] && firmware[0] != '/' && !strstr(firmware, "..");
+	for (size_t i = 0; safe && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char *source, *path, *origin;
+		if (asprintf(&source, "%s/%s%s", opts->firmware_dir, firmware, suffixes[i]) < 0)
+			return -ENOMEM;
+		struct stat st;
+		if (stat(source, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(source);
+			continue;
+		}
+		int r = 0;
+		if (asprintf(&path, "lib/firmware/%s%s", firmware, suffixes[i]) < 0)
+			r = -ENOMEM;
+		else if (asprintf(&origin, "firmware of module %s (%s)", module->name, module->origin) < 0) {
+			free(path);
+			r = -ENOMEM;
+		} else {
+			r = image_add_file(img, path, source, 0644, PART_FIRMWARE, origin);
+			free(path);
+			free(origin);
+		}
+		free(source);
+		return r;
+	}
+	warn("firmware %s of module %s (%s) is not in %s; left out", firmware, module->name, module->origin,
+	     safe ? opts->firmware_dir : "a firmware folder");
+	notes->firmware_missing++;
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The module requests of the image: every `module` line, but with --host-only those of hooks marked `hostonly`
+ * give way to what sysfs says the root needs. */
+static int gather_requests(const struct options *opts, const struct manifest *m, const bool *hostonly_line,
+                           struct hostonly_set *detected, struct module_request **out, size_t *n_out,
+                           struct build_notes *notes)
+{
+	if (opts->host_only) {
+		char err[1024] = "";
+		int r = hostonly_detect(opts->sysfs, opts->mountinfo, detected, err, sizeof(err));
+		if (r < 0) {
+			complain("--host-only: %s", err[0] ? err : strerror(-r));
+			return r;
+		}
+	}
+
+	size_t n = detected->n_items;
 	for (size_t i = 0; i < m->n_entries; i++)
-		n_requests += m->entries[i].kind == MANIFEST_MODULE;
-	if (n_requests == 0)
-		return 0;
+		n += m->entries[i].kind == MANIFEST_MODULE;
+	struct module_request *requests = calloc(n ? n : 1, sizeof(*requests));
+	if (!requests) {
+		complain("unable to resolve modules: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	n = 0;
+	for (size_t i = 0; i < m->n_entries; i++) {
+		if (m->entries[i].kind != MANIFEST_MODULE)
+			continue;
+		if (opts->host_only && hostonly_line[i]) {
+			notes->hostonly_dropped++;
+			continue;
+		}
+		requests[n++] = (struct module_request){ .name = m->entries[i].name, .origin = m->entries[i].source };
+	}
+	for (size_t i = 0; i < detected->n_items; i++)
+		requests[n++] = (struct module_request){
+			.name = detected->items[i].name,
+			.origin = detected->items[i].origin,
+			.optional = true,
+		};
+	notes->hostonly_modules = detected->n_items;
+	*out = requests;
+	*n_out = n;
+	return 0;
+}
+
+static void report_host_only(const struct options *opts, const struct hostonly_set *detected,
+                             const struct module_request *requests, size_t n_requests, const char *tree,
+                             const struct build_notes *notes)
+{
+	if (!opts->host_only)
+		return;
+	fprintf(stderr, "mkrdinit: host-only: '/' is %s on %s; instead of %zu module lines of hostonly hooks:",
+	        detected->fstype, detected->root_device, notes->hostonly_dropped);
+	for (size_t i = 0; i < n_requests; i++)
+		if (requests[i].optional && !requests[i].missing)
+			fprintf(stderr, " %s", requests[i].name);
+	fputc('\n', stderr);
+	/* A modalias that names no module is the common case (a bus, a bridge); a driver's module or an alias
+	 * we made up that the tree lacks is worth a word. */
+	for (size_t i = 0; i < n_requests; i++)
+		if (requests[i].optional && requests[i].missing && !ends_with(requests[i].origin, "/modalias"))
+			warn("host-only: %s (from %s) is not in %s; left out", requests[i].name, requests[i].origin, tree);
+}
+
+static int add_modules(const struct options *opts, const struct manifest *m, const bool *hostonly_line,
+                       struct image *img, struct build_notes *notes)
+{
+	struct hostonly_set detected = { 0 };
+	struct module_request *requests = NULL;
+	size_t n_requests = 0;
+	int r = gather_requests(opts, m, hostonly_line, &detected, &requests, &n_requests, notes);
+	if (r < 0 || n_requests == 0) {
+		hostonly_set_free(&detected);
+		free(requests);
+		return r;
+	}
 
 	struct utsname uts;
 	const char *kver = opts->kver;
 	if (!kver) {
 		if (uname(&uts) < 0) {
-			int r = -errno;
+			r = -errno;
 			complain("unable to find the running kernel's release: %s; use -k KVER", strerror(-r));
+			hostonly_set_free(&detected);
+			free(requests);
 			return r;
 		}
 		kver = uts.release;
 	}
 
 	/* Canonical, because libkmod makes the tree absolute and the files' paths in the image are what follows it. */
-	char *given_tree;
+	char *given_tree = NULL, *tree = NULL;
 	if (asprintf(&given_tree, "%s/%s", opts->modules_dir, kver) < 0) {
+		given_tree = NULL;
+		r = -ENOMEM;
 		complain("unable to resolve modules: %s", strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	char *tree = realpath(given_tree, NULL);
-	if (!tree) {
-		int r = -errno;
+	} else if (!(tree = realpath(given_tree, NULL))) {
+		r = -errno;
 		complain("unable to find the modules of kernel %s at %s: %s", kver, given_tree, strerror(-r));
-		free(given_tree);
-		return r;
 	}
 	free(given_tree);
-
-	struct module_request *requests = calloc(n_requests, sizeof(*requests));
-	if (!requests) {
-		free(tree);
-		complain("unable to resolve modules: %s", strerror(ENOMEM));
-		return -ENOMEM;
+	if (r < 0) {
+		hostonly_set_free(&detected);
+		free(requests);
+		return r;
 	}
-	size_t n = 0;
-	for (size_t i = 0; i < m->n_entries; i++)
-		if (m->entries[i].kind == MANIFEST_MODULE)
-			requests[n++] = (struct module_request){ .name = m->entries[i].name, .origin = m->entries[i].source };
 
 	struct module_set set = { 0 };
 	struct module_indexes indexes = { 0 };
 	char err[1024] = "";
-	int r = modules_resolve(tree, requests, n_requests, &set, err, sizeof(err));
-	if (r == 0)
+	r = modules_resolve(tree, requests, n_requests, &set, err, sizeof(err));
+	if (r == 0) {
+		report_host_only(opts, &detected, requests, n_requests, tree, notes);
 		r = modules_build_indexes(tree, kver, &set, opts->depmod ? opts->depmod : default_depmod(), &indexes, err,
 		                          sizeof(err));
+	}
 	if (r < 0) {
 		complain("%s", err[0] ? err : strerror(-r));
 		goto finish;
@@ -323,6 +607,8 @@ static int add_modules(const struct options *opts, const struct manifest *m, str
 			r = image_add_file(img, path, set.files[i].path, 0644, PART_MODULES, set.files[i].origin);
 			free(path);
 		}
+		for (size_t j = 0; j < set.files[i].n_firmware && r == 0; j++)
+			r = add_firmware(opts, set.files[i].firmware[j], &set.files[i], img, notes);
 	}
 	for (size_t i = 0; i < indexes.n_files && r == 0; i++) {
 		char *path;
@@ -352,30 +638,38 @@ static int add_modules(const struct options *opts, const struct manifest *m, str
 finish:
 	module_set_free(&set);
 	module_indexes_free(&indexes);
+	hostonly_set_free(&detected);
 	free(requests);
 	free(tree);
 	return r;
 }
 
-static int build_image(const struct options *opts, struct image *img)
+static int build_image(const struct options *opts, struct image *img, struct build_notes *notes)
 {
 	struct manifest m = { 0 };
+	bool *hostonly_line = NULL;
+	char **folders = calloc(opts->n_hooks, sizeof(*folders));
 	char **display_names = calloc(opts->n_hooks, sizeof(*display_names));
-	if (!display_names) {
+	if (!folders || !display_names) {
+		free(folders);
+		free(display_names);
 		complain("unable to read the manifests: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 
-	int r = read_manifests(opts, &m, display_names);
+	int r = read_manifests(opts, &m, folders, display_names, &hostonly_line);
 	for (size_t i = 0; i < m.n_entries && r == 0; i++) {
-		if (m.entries[i].kind == MANIFEST_MODULE)
+		enum manifest_kind kind = m.entries[i].kind;
+		if (kind == MANIFEST_MODULE || kind == MANIFEST_BINARY || kind == MANIFEST_HOSTONLY)
 			continue;
 		r = image_add_entry(img, &m.entries[i]);
 		if (r < 0)
 			complain("unable to add %s: %s", m.entries[i].source, strerror(-r));
 	}
 	if (r == 0)
-		r = add_modules(opts, &m, img);
+		r = add_binaries(&m, img);
+	if (r == 0)
+		r = add_modules(opts, &m, hostonly_line, img, notes);
 	if (r == 0) {
 		char err[2048] = "";
 		r = image_finalize(img, err, sizeof(err));
@@ -384,10 +678,23 @@ static int build_image(const struct options *opts, struct image *img)
 	}
 
 	manifest_free(&m);
-	for (size_t i = 0; i < opts->n_hooks; i++)
+	free(hostonly_line);
+	for (size_t i = 0; i < opts->n_hooks; i++) {
+		free(folders[i]);
 		free(display_names[i]);
+	}
+	free(folders);
 	free(display_names);
 	return r;
+}
+
+/* Writes the image, or its list, to FD. */
+static int write_to(const struct options *opts, const struct image *img, int fd, struct newc_stats *stats, char *err,
+                    size_t err_size)
+{
+	if (opts->list)
+		return list_write(img, opts->list_dir, fd, &stats->output_bytes, err, err_size);
+	return newc_write(img, fd, opts->compression, opts->mtime, stats, err, err_size);
 }
 
 /* The image goes to a temporary file next to OUTPUT that is renamed over it when complete, so that a failed
@@ -396,9 +703,10 @@ static int write_output(const struct options *opts, const struct image *img, str
 {
 	char err[1024] = "";
 	if (strcmp(opts->output, "-") == 0) {
-		int r = newc_write(img, STDOUT_FILENO, opts->compression, opts->mtime, stats, err, sizeof(err));
+		int r = write_to(opts, img, STDOUT_FILENO, stats, err, sizeof(err));
 		if (r < 0)
-			complain("unable to write the image to standard output: %s", err[0] ? err : strerror(-r));
+			complain("unable to write the %s to standard output: %s", opts->list ? "list" : "image",
+			         err[0] ? err : strerror(-r));
 		return r;
 	}
 
@@ -422,7 +730,7 @@ static int write_output(const struct options *opts, const struct image *img, str
 	if (r < 0)
 		complain("unable to set the mode of %s: %s", temp, strerror(-r));
 	if (r == 0) {
-		r = newc_write(img, fd, opts->compression, opts->mtime, stats, err, sizeof(err));
+		r = write_to(opts, img, fd, stats, err, sizeof(err));
 		if (r < 0)
 			complain("unable to write %s: %s", opts->output, err[0] ? err : strerror(-r));
 	}
@@ -440,15 +748,19 @@ static int write_output(const struct options *opts, const struct image *img, str
 	return r;
 }
 
-static void print_summary(const struct options *opts, const struct image *img, const struct newc_stats *stats)
+static void print_summary(const struct options *opts, const struct image *img, const struct newc_stats *stats,
+                          const struct build_notes *notes)
 {
 	static const char *const part_names[PART_COUNT] = {
 		[PART_FILES] = "files",
+		[PART_HOOKS] = "hooks",
+		[PART_BINARIES] = "binaries",
 		[PART_MODULES] = "modules",
+		[PART_FIRMWARE] = "firmware",
 		[PART_MODULE_INDEXES] = "module indexes",
 	};
-	size_t count[PART_COUNT] = { 0 }, dirs = 0, nodes = 0, links = 0, pipes = 0, sockets = 0;
-	uint64_t bytes[PART_COUNT] = { 0 };
+	size_t count[PART_COUNT] = { 0 }, dirs = 0, nodes = 0, links = 0, pipes = 0, sockets = 0, total_count = 0;
+	uint64_t bytes[PART_COUNT] = { 0 }, total_bytes = 0;
 
 	for (size_t i = 0; i < img->n_nodes; i++) {
 		const struct image_node *node = &img->nodes[i];
@@ -477,16 +789,35 @@ static void print_summary(const struct options *opts, const struct image *img, c
 			break;
 		}
 	}
-	for (int part = 0; part < PART_COUNT; part++)
-		fprintf(stderr, "mkrdinit: %-14s %5zu files %12llu bytes\n", part_names[part], count[part],
+	for (int part = 0; part < PART_COUNT; part++) {
+		fprintf(stderr, "mkrdinit: %-14s %5zu files %12llu bytes", part_names[part], count[part],
 		        (unsigned long long)bytes[part]);
+		if (part == PART_FIRMWARE && notes->firmware_missing)
+			fprintf(stderr, " (%zu named but missing)", notes->firmware_missing);
+		fputc('\n', stderr);
+		total_count += count[part];
+		total_bytes += bytes[part];
+	}
 	fprintf(stderr, "mkrdinit: %-14s %5zu folders, %zu device nodes, %zu symlinks, %zu pipes, %zu sockets\n",
 	        "other", dirs, nodes, links, pipes, sockets);
-	fprintf(stderr, "mkrdinit: wrote %s: %zu entries, %llu bytes of cpio, %llu bytes %s%s\n",
-	        strcmp(opts->output, "-") == 0 ? "standard output" : opts->output, img->n_nodes,
-	        (unsigned long long)stats->cpio_bytes, (unsigned long long)stats->output_bytes,
-	        opts->compression == COMPRESSION_NONE ? "uncompressed" : "with ",
-	        opts->compression == COMPRESSION_NONE ? "" : compression_name(opts->compression));
+	fprintf(stderr, "mkrdinit: %-14s %5zu files %12llu bytes\n", "total", total_count,
+	        (unsigned long long)total_bytes);
+
+	const char *where = strcmp(opts->output, "-") == 0 ? "standard output" : opts->output;
+	if (opts->list) {
+		fprintf(stderr, "mkrdinit: wrote %s: a gen_init_cpio list of %zu entries, %llu bytes%s%s\n", where,
+		        img->n_nodes, (unsigned long long)stats->output_bytes,
+		        list_needs_data_dir(img) ? ", generated files in " : "",
+		        list_needs_data_dir(img) ? opts->list_dir : "");
+		return;
+	}
+	if (opts->compression == COMPRESSION_NONE)
+		fprintf(stderr, "mkrdinit: wrote %s: %zu entries, %llu bytes of cpio, uncompressed\n", where, img->n_nodes,
+		        (unsigned long long)stats->cpio_bytes);
+	else
+		fprintf(stderr, "mkrdinit: wrote %s: %zu entries, %llu bytes of cpio, %llu bytes with %s\n", where,
+		        img->n_nodes, (unsigned long long)stats->cpio_bytes, (unsigned long long)stats->output_bytes,
+		        compression_name(opts->compression));
 }
 
 int main(int argc, char **argv)
@@ -496,13 +827,15 @@ int main(int argc, char **argv)
 
 	struct image img = { 0 };
 	struct newc_stats stats = { 0 };
-	int r = build_image(&opts, &img);
+	struct build_notes notes = { 0 };
+	int r = build_image(&opts, &img, &notes);
 	if (r == 0)
 		r = write_output(&opts, &img, &stats);
 	if (r == 0)
-		print_summary(&opts, &img, &stats);
+		print_summary(&opts, &img, &stats, &notes);
 
 	image_free(&img);
 	free(opts.defines);
+	free(opts.default_list_dir);
 	return r == 0 ? EXIT_SUCCESS : EXIT_BAD_INPUT;
 }

@@ -1,4 +1,5 @@
-/* manifest: the kernel's usr/gen_init_cpio list format, read through a table of handlers keyed by the first word.
+/* manifest: the kernel's usr/gen_init_cpio list format, read through a table of handlers keyed by the first word,
+ * plus mkrdinit's own lines: `module`, `binary`, `hook` and `hostonly`.
  *
  * Stricter than gen_init_cpio on purpose: it sscanf()s what it can and carries on, we reject a line that does not
  * say exactly one thing, because a typo in an initramfs manifest shows up only as a machine that does not boot. */
@@ -178,7 +179,7 @@ static int buffer_append(struct buffer *b, const char *text, size_t len)
 
 /* gen_init_cpio expands ${VAR} in a file's location from the environment and silently drops an undefined one;
  * we refuse it instead, because "file /init ${RDINIT_INIT}" turning into "file /init " is never what was meant. */
-static int expand_location(struct line *line, const char *text, char **out)
+static int expand_location(struct line *line, const char *field, const char *text, char **out)
 {
 	struct buffer b = { 0 };
 	const char *p = text;
@@ -192,13 +193,13 @@ static int expand_location(struct line *line, const char *text, char **out)
 		}
 		const char *end = strchr(start + 2, '}');
 		if (!end) {
-			r = line_error(line, "%s: expected '}' to close '${' in <location> '%s'", line->keyword, text);
+			r = line_error(line, "%s: expected '}' to close '${' in %s '%s'", line->keyword, field, text);
 			break;
 		}
 		size_t name_len = (size_t)(end - start - 2);
 		if (!manifest_is_variable_name(start + 2, name_len)) {
-			r = line_error(line, "%s: expected a variable name in '%.*s' in <location> '%s'", line->keyword,
-			               (int)(end + 1 - start), start, text);
+			r = line_error(line, "%s: expected a variable name in '%.*s' in %s '%s'", line->keyword,
+			               (int)(end + 1 - start), start, field, text);
 			break;
 		}
 		char *name = strndup(start + 2, name_len);
@@ -208,8 +209,8 @@ static int expand_location(struct line *line, const char *text, char **out)
 		}
 		const char *value = line->ctx->lookup ? line->ctx->lookup(name, line->ctx->lookup_userdata) : NULL;
 		if (!value)
-			r = line_error(line, "%s: undefined variable '%s' in <location> '%s' (define it with -D %s=VALUE)",
-			               line->keyword, name, text, name);
+			r = line_error(line, "%s: undefined variable '%s' in %s '%s' (define it with -D %s=VALUE)",
+			               line->keyword, name, field, text, name);
 		free(name);
 		if (r == 0)
 			r = buffer_append(&b, p, (size_t)(start - p));
@@ -219,7 +220,7 @@ static int expand_location(struct line *line, const char *text, char **out)
 	}
 
 	if (r == 0 && b.len == 0)
-		r = line_error(line, "%s: expected a <location>, got '%s', which expands to nothing", line->keyword, text);
+		r = line_error(line, "%s: expected a %s, got '%s', which expands to nothing", line->keyword, field, text);
 	if (r == 0 && b.data[0] != '/' && line->ctx->base_dir) {
 		char *joined;
 		if (asprintf(&joined, "%s/%s", line->ctx->base_dir, b.data) < 0)
@@ -242,7 +243,7 @@ static int parse_file(struct line *line, struct manifest_entry *entry)
 	int r = parse_image_path(line, "<name>", line->fields[0], &entry->name);
 	if (r < 0)
 		return r;
-	r = expand_location(line, line->fields[1], &entry->location);
+	r = expand_location(line, "<location>", line->fields[1], &entry->location);
 	if (r < 0)
 		return r;
 	r = parse_mode_uid_gid(line, line->fields + 2, entry);
@@ -318,6 +319,63 @@ static int parse_module(struct line *line, struct manifest_entry *entry)
 	return entry->name ? 0 : -ENOMEM;
 }
 
+/* An absolute path is kept normalized, with its leading '/'; a bare name is looked up when the image is built. */
+static int parse_binary(struct line *line, struct manifest_entry *entry)
+{
+	const char *text = line->fields[0];
+	if (text[0] != '/') {
+		if (strchr(text, '/') || strcmp(text, ".") == 0 || strcmp(text, "..") == 0)
+			return line_error(line, "binary: expected <program> as an absolute path or a bare program name, got '%s'",
+			                  text);
+		entry->name = strdup(text);
+		return entry->name ? 0 : -ENOMEM;
+	}
+	char *path;
+	int r = parse_image_path(line, "<program>", text, &path);
+	if (r < 0)
+		return r;
+	r = asprintf(&entry->name, "/%s", path) < 0 ? -ENOMEM : 0;
+	if (r < 0)
+		entry->name = NULL;
+	free(path);
+	return r;
+}
+
+const char *const manifest_hook_stages[] = { "pre-udev", "initqueue", "pre-mount", "pre-pivot", "emergency", NULL };
+
+static int parse_hook(struct line *line, struct manifest_entry *entry)
+{
+	const char *stage = line->fields[0];
+	bool known = false;
+	for (size_t i = 0; manifest_hook_stages[i] && !known; i++)
+		known = strcmp(stage, manifest_hook_stages[i]) == 0;
+	if (!known)
+		return line_error(line, "hook: expected <stage> pre-udev, initqueue, pre-mount, pre-pivot or emergency, "
+		                        "got '%s'", stage);
+
+	int r = expand_location(line, "<path>", line->fields[1], &entry->location);
+	if (r < 0)
+		return r;
+	const char *slash = strrchr(entry->location, '/');
+	const char *base = slash ? slash + 1 : entry->location;
+	/* /init runs every file in the stage's folder except those whose name starts with '.'. */
+	if (!*base || base[0] == '.')
+		return line_error(line, "hook: expected <path> naming a file whose name does not start with '.', got '%s'",
+		                  line->fields[1]);
+	if (asprintf(&entry->name, MANIFEST_HOOKS_DIR "/%s/%s", stage, base) < 0) {
+		entry->name = NULL;
+		return -ENOMEM;
+	}
+	entry->mode = 0755;
+	return 0;
+}
+
+static int parse_hostonly(struct line *line, struct manifest_entry *entry)
+{
+	(void)line, (void)entry;
+	return 0;
+}
+
 static const struct handler handlers[] = {
 	{ "file", MANIFEST_FILE, "<name> <location> <mode> <uid> <gid> [<hard links>]", 5, true, parse_file },
 	{ "dir", MANIFEST_DIR, "<name> <mode> <uid> <gid>", 4, false, parse_dir_pipe_sock },
@@ -326,6 +384,9 @@ static const struct handler handlers[] = {
 	{ "pipe", MANIFEST_PIPE, "<name> <mode> <uid> <gid>", 4, false, parse_dir_pipe_sock },
 	{ "sock", MANIFEST_SOCK, "<name> <mode> <uid> <gid>", 4, false, parse_dir_pipe_sock },
 	{ "module", MANIFEST_MODULE, "<module name or alias>", 1, false, parse_module },
+	{ "binary", MANIFEST_BINARY, "<program>", 1, false, parse_binary },
+	{ "hook", MANIFEST_HOOK, "<stage> <path>", 2, false, parse_hook },
+	{ "hostonly", MANIFEST_HOSTONLY, "", 0, false, parse_hostonly },
 };
 
 const char *manifest_kind_keyword(enum manifest_kind kind)
@@ -385,7 +446,9 @@ static int parse_line(struct manifest *m, struct line *line)
 {
 	const struct handler *handler = find_handler(line->keyword);
 	if (!handler)
-		return line_error(line, "unknown keyword '%s'; expected file, dir, nod, slink, pipe, sock or module",
+		return line_error(line,
+		                  "unknown keyword '%s'; expected file, dir, nod, slink, pipe, sock, module, binary, hook or "
+		                  "hostonly",
 		                  line->keyword);
 
 	if (line->n_fields < handler->n_required) {
@@ -394,6 +457,9 @@ static int parse_line(struct manifest *m, struct line *line)
 		return line_error(line, "%s: missing %.*s; expected %s %s", line->keyword, len, field, line->keyword,
 		                  handler->usage);
 	}
+	if (line->n_fields > handler->n_required && !handler->more_allowed && handler->n_required == 0)
+		return line_error(line, "%s: unexpected field '%s'; expected %s alone on its line", line->keyword,
+		                  line->fields[0], line->keyword);
 	if (line->n_fields > handler->n_required && !handler->more_allowed) {
 		const char *field;
 		int len = usage_field(handler->usage, handler->n_required - 1, &field);

@@ -1,4 +1,5 @@
-/* manifest: reads a hook's manifest (the kernel's usr/gen_init_cpio list format plus `module`) into entries. */
+/* manifest: reads a hook's manifest (the kernel's usr/gen_init_cpio list format plus `module`, `binary`, `hook`
+ * and `hostonly`) into entries. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,19 +14,30 @@ enum manifest_kind {
 	MANIFEST_PIPE,
 	MANIFEST_SOCK,
 	MANIFEST_MODULE,
+	MANIFEST_BINARY,   /* a host program with its libraries and loader */
+	MANIFEST_HOOK,     /* a program /init runs at a stage: a 0755 file under MANIFEST_HOOKS_DIR/<stage>/ */
+	MANIFEST_HOSTONLY, /* marks the manifest's `module` lines as a generic list that --host-only replaces */
 };
+
+/* Where /init looks for hooks (HOOKS_DIR in include/stages.h), without the leading '/'. */
+#define MANIFEST_HOOKS_DIR "lib/rdinit/hooks"
+
+/* The stages a `hook` line may name, in boot order; NULL-terminated. */
+extern const char *const manifest_hook_stages[];
 
 struct manifest_entry {
 	enum manifest_kind kind;
-	/* The path in the image without its leading '/', normalized; for MANIFEST_MODULE the module name or alias. */
+	/* The path in the image without its leading '/', normalized (MANIFEST_HOOK: MANIFEST_HOOKS_DIR/STAGE/BASENAME);
+	 * MANIFEST_MODULE: the module name or alias; MANIFEST_BINARY: the host program as written, an absolute path
+	 * (normalized) or a bare name to look for in the image's PATH folders; MANIFEST_HOSTONLY: NULL. */
 	char *name;
-	/* MANIFEST_FILE: the file to copy, ${VAR}s expanded and joined to the hook folder when relative.
+	/* MANIFEST_FILE, MANIFEST_HOOK: the file to copy, ${VAR}s expanded and joined to the hook folder when relative.
 	 * MANIFEST_SLINK: the link target, verbatim. */
 	char *location;
 	/* MANIFEST_FILE: further image paths that are hard links to the same inode. */
 	char **hard_links;
 	size_t n_hard_links;
-	unsigned int mode; /* permission bits as written (at most 07777); the file type follows from kind */
+	unsigned int mode; /* permission bits as written (at most 07777; MANIFEST_HOOK: 0755); the type follows kind */
 	uint32_t uid;
 	uint32_t gid;
 	char dev_type; /* MANIFEST_NOD: 'b' or 'c' */

@@ -1,5 +1,6 @@
 /* modules: which kernel module files a list of module names needs, and the indexes that let libkmod find them. */
 #include "modules.h"
+#include "fileio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,6 +36,48 @@ static void remember_kmod_message(void *data, int priority, const char *file, in
 	(void)priority, (void)file, (void)line, (void)fn;
 	(void)vsnprintf(rs->kmod_message, sizeof(rs->kmod_message), format, args);
 	rs->kmod_message[strcspn(rs->kmod_message, "\n")] = '\0';
+}
+
+static void file_free(struct module_file *file)
+{
+	free(file->name);
+	free(file->path);
+	free(file->relpath);
+	free(file->origin);
+	for (size_t i = 0; i < file->n_firmware; i++)
+		free(file->firmware[i]);
+	free(file->firmware);
+}
+
+/* The "firmware=" entries of MOD's modinfo, in the order modinfo lists them. */
+static int read_firmware(struct resolver *rs, struct kmod_module *mod, struct module_file *file, const char *origin)
+{
+	struct kmod_list *info = NULL, *l;
+	int r = kmod_module_get_info(mod, &info);
+	if (r < 0) {
+		(void)snprintf(rs->err, rs->err_size, "%s: unable to read the modinfo of module '%s': %s", origin,
+		               kmod_module_get_name(mod), strerror(-r));
+		return r;
+	}
+	r = 0;
+	kmod_list_foreach(l, info)
+	{
+		if (strcmp(kmod_module_info_get_key(l), "firmware") != 0)
+			continue;
+		char **grown = realloc(file->firmware, (file->n_firmware + 1) * sizeof(*grown));
+		char *value = strdup(kmod_module_info_get_value(l));
+		if (!grown || !value) {
+			if (grown)
+				file->firmware = grown;
+			free(value);
+			r = -ENOMEM;
+			break;
+		}
+		file->firmware = grown;
+		file->firmware[file->n_firmware++] = value;
+	}
+	kmod_module_info_free_list(info);
+	return r;
 }
 
 static bool set_contains(const struct module_set *set, const char *name)
@@ -84,12 +127,12 @@ static int set_add(struct resolver *rs, struct kmod_module *mod, const char *ori
 		.relpath = strdup(path + tree_len + 1),
 		.origin = strdup(origin),
 	};
-	if (!file.name || !file.path || !file.relpath || !file.origin) {
-		free(file.name);
-		free(file.path);
-		free(file.relpath);
-		free(file.origin);
-		return -ENOMEM;
+	int r = file.name && file.path && file.relpath && file.origin ? 0 : -ENOMEM;
+	if (r == 0)
+		r = read_firmware(rs, mod, &file, origin);
+	if (r < 0) {
+		file_free(&file);
+		return r;
 	}
 	set->files[set->n_files++] = file;
 	return 0;
@@ -181,7 +224,7 @@ static int add_probe_list(struct resolver *rs, struct kmod_module *mod, const ch
 	return add_with_softdeps(rs, mod, origin);
 }
 
-static int resolve_request(struct resolver *rs, const struct module_request *request)
+static int resolve_request(struct resolver *rs, struct module_request *request)
 {
 	char *origin;
 	if (asprintf(&origin, "module %s at %s", request->name, request->origin) < 0)
@@ -193,6 +236,8 @@ static int resolve_request(struct resolver *rs, const struct module_request *req
 	if (r < 0)
 		(void)snprintf(rs->err, rs->err_size, "%s: unable to look up module '%s' in %s: %s", request->origin,
 		               request->name, rs->tree, rs->kmod_message[0] ? rs->kmod_message : strerror(-r));
+	else if (!list && request->optional)
+		request->missing = true;
 	else if (!list) {
 		(void)snprintf(rs->err, rs->err_size,
 		               "%s: module '%s' not found in %s (no module, alias or builtin module of that name)",
@@ -208,7 +253,7 @@ static int resolve_request(struct resolver *rs, const struct module_request *req
 	return r;
 }
 
-int modules_resolve(const char *tree, const struct module_request *requests, size_t n_requests,
+int modules_resolve(const char *tree, struct module_request *requests, size_t n_requests,
                     struct module_set *out, char *err, size_t err_size)
 {
 	/* libkmod looks names up in the binary indexes only; without them every name would be "not found". */
@@ -246,12 +291,8 @@ int modules_resolve(const char *tree, const struct module_request *requests, siz
 
 void module_set_free(struct module_set *set)
 {
-	for (size_t i = 0; i < set->n_files; i++) {
-		free(set->files[i].name);
-		free(set->files[i].path);
-		free(set->files[i].relpath);
-		free(set->files[i].origin);
-	}
+	for (size_t i = 0; i < set->n_files; i++)
+		file_free(&set->files[i]);
 	free(set->files);
 	*set = (struct module_set){ 0 };
 }
@@ -264,20 +305,6 @@ void module_indexes_free(struct module_indexes *indexes)
 	}
 	free(indexes->files);
 	*indexes = (struct module_indexes){ 0 };
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int read_file(const char *path, char **out, size_t *out_len)
@@ -340,18 +367,6 @@ static int copy_file(const char *from, const char *to)
 	r = write_file(to, data, len);
 	free(data);
 	return r;
-}
-
-static int mkdir_parents(char *path)
-{
-	for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		int r = mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
-		*slash = '/';
-		if (r < 0)
-			return r;
-	}
-	return 0;
 }
 
 /* "kernel/fs/ext4/ext4.ko.xz" -> length of "kernel/fs/ext4/ext4": modules.order may name a module with another

@@ -1,11 +1,14 @@
 /* modules: which kernel module files a list of module names needs, and the indexes that let libkmod find them. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct module_request {
 	const char *name;   /* a module name or alias, as a manifest's `module` line says it */
 	const char *origin; /* "hooks/ext4/manifest:2" */
+	bool optional;      /* naming nothing in the tree is no error: sets MISSING instead */
+	bool missing;       /* set by modules_resolve() for an optional request that names nothing */
 };
 
 struct module_file {
@@ -13,6 +16,8 @@ struct module_file {
 	char *path;    /* the file in the module tree */
 	char *relpath; /* below the tree, e.g. "kernel/crypto/crc32c_generic.ko"; the same path inside the image */
 	char *origin;  /* "module ext4 at hooks/ext4/manifest:2": the request that brought it in */
+	char **firmware; /* the firmware files its modinfo names, as the kernel will ask for them */
+	size_t n_firmware;
 };
 
 struct module_set {
@@ -34,13 +39,13 @@ struct module_indexes {
 };
 
 /* Finds, with libkmod and TREE's indexes (TREE is MODULES_DIR/KVER), every module file that `modprobe NAME` would
- * load for each request: the modules.dep closure and the pre and post softdeps, recursively. Builtin modules need
- * no file and are left out. TREE must be a canonical absolute path, as realpath() gives: libkmod names files below
+ * load for each request: the modules.dep closure and the pre and post softdeps, recursively, each with the
+ * firmware names of its modinfo. Builtin modules need no file and are left out. TREE must be a canonical absolute path, as realpath() gives: libkmod names files below
  * it, and their path below it is their path in the image. Host modprobe.d configuration is not read: it describes
  * the build machine, not the image. Returns 0, or -ENOENT (a request names nothing in TREE, or TREE has no
  * modules.dep.bin), -EINVAL (TREE's indexes name a module without a file in it) or another -errno, with ERR
  * filled in. */
-int modules_resolve(const char *tree, const struct module_request *requests, size_t n_requests,
+int modules_resolve(const char *tree, struct module_request *requests, size_t n_requests,
                     struct module_set *out, char *err, size_t err_size);
 
 /* Builds the image's own modules.* indexes: copies SET's files and TREE's modules.builtin, modules.builtin.modinfo

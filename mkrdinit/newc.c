@@ -1,11 +1,15 @@
 /* newc: writes an image as the kernel's initramfs format, a "newc" cpio archive, with libarchive. */
 #include "newc.h"
+#include "fileio.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <lz4.h>
+#include <lz4hc.h>
 #include <lzma.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +21,7 @@ static const char *const compression_names[] = {
 	[COMPRESSION_GZIP] = "gzip",
 	[COMPRESSION_ZSTD] = "zstd",
 	[COMPRESSION_XZ] = "xz",
+	[COMPRESSION_LZ4] = "lz4",
 };
 
 int compression_from_name(const char *name, enum compression *out)
@@ -34,32 +39,26 @@ const char *compression_name(enum compression compression)
 	return compression_names[compression];
 }
 
-/* Where libarchive's output goes. For xz it passes through our own liblzma encoder: libarchive's xz filter
- * always writes a CRC64 check, and the kernel's xz decoder accepts only CRC32 or none (lib/xz/xz_dec_stream.c;
- * scripts/xz_wrap.sh uses --check=crc32 for that reason), so such an image would not unpack. */
+/* The kernel's lz4 decompressor (lib/decompress_unlz4.c) reads only the legacy format of `lz4 -l`: a magic number,
+ * then blocks of at most 8 MiB of input, each a 32-bit little-endian compressed length and a raw LZ4 block. */
+#define LZ4_LEGACY_MAGIC 0x184C2102u
+#define LZ4_LEGACY_BLOCK (8u << 20)
+
+/* Where libarchive's output goes. For xz and lz4 it passes through our own encoder. libarchive's xz filter always
+ * writes a CRC64 check, and the kernel's xz decoder accepts only CRC32 or none (lib/xz/xz_dec_stream.c;
+ * scripts/xz_wrap.sh uses --check=crc32 for that reason), so such an image would not unpack; libarchive's lz4
+ * filter writes the lz4 frame format, which the kernel does not read. */
 struct output {
 	int fd;
-	bool xz;
+	enum compression encoder; /* COMPRESSION_XZ, COMPRESSION_LZ4, or COMPRESSION_NONE to pass through */
 	lzma_stream stream;
+	char *lz4_in;  /* LZ4_LEGACY_BLOCK bytes being gathered */
+	char *lz4_out; /* room for one compressed block */
+	size_t lz4_fill;
 	uint64_t in_bytes;
 	uint64_t out_bytes;
 	uint8_t buffer[65536];
 };
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int xz_run(struct archive *a, struct output *out, lzma_action action)
 {
@@ -86,10 +85,68 @@ static int xz_run(struct archive *a, struct output *out, lzma_action action)
 	}
 }
 
+/* Compresses the gathered input as one legacy block, at LZ4HC's highest level, as the kernel's own
+ * `lz4 -l -12` for CONFIG_INITRAMFS_COMPRESSION_LZ4. */
+static int lz4_flush(struct archive *a, struct output *out)
+{
+	if (out->lz4_fill == 0)
+		return 0;
+	int bound = LZ4_compressBound((int)LZ4_LEGACY_BLOCK);
+	int n = LZ4_compress_HC(out->lz4_in, out->lz4_out, (int)out->lz4_fill, bound, LZ4HC_CLEVEL_MAX);
+	if (n <= 0) {
+		archive_set_error(a, EIO, "lz4 compression failed");
+		return -1;
+	}
+	uint8_t length[4] = { (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24) };
+	int r = write_all(out->fd, length, sizeof(length));
+	if (r == 0)
+		r = write_all(out->fd, out->lz4_out, (size_t)n);
+	if (r < 0) {
+		archive_set_error(a, -r, "unable to write: %s", strerror(-r));
+		return -1;
+	}
+	out->out_bytes += sizeof(length) + (uint64_t)n;
+	out->lz4_fill = 0;
+	return 0;
+}
+
+static int lz4_write(struct archive *a, struct output *out, const char *data, size_t len)
+{
+	while (len > 0) {
+		size_t n = LZ4_LEGACY_BLOCK - out->lz4_fill;
+		if (n > len)
+			n = len;
+		memcpy(out->lz4_in + out->lz4_fill, data, n);
+		out->lz4_fill += n;
+		data += n;
+		len -= n;
+		if (out->lz4_fill == LZ4_LEGACY_BLOCK && lz4_flush(a, out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int output_open(struct archive *a, void *data)
 {
 	struct output *out = data;
-	if (!out->xz)
+	if (out->encoder == COMPRESSION_LZ4) {
+		out->lz4_in = malloc(LZ4_LEGACY_BLOCK);
+		out->lz4_out = malloc((size_t)LZ4_compressBound((int)LZ4_LEGACY_BLOCK));
+		if (!out->lz4_in || !out->lz4_out) {
+			archive_set_error(a, ENOMEM, "unable to start the lz4 encoder");
+			return ARCHIVE_FATAL;
+		}
+		static const uint8_t magic[4] = { LZ4_LEGACY_MAGIC & 0xff, (LZ4_LEGACY_MAGIC >> 8) & 0xff,
+			                          (LZ4_LEGACY_MAGIC >> 16) & 0xff, LZ4_LEGACY_MAGIC >> 24 };
+		int r = write_all(out->fd, magic, sizeof(magic));
+		if (r < 0) {
+			archive_set_error(a, -r, "unable to write: %s", strerror(-r));
+			return ARCHIVE_FATAL;
+		}
+		out->out_bytes += sizeof(magic);
+		return ARCHIVE_OK;
+	}
+	if (out->encoder != COMPRESSION_XZ)
 		return ARCHIVE_OK;
 	out->stream = (lzma_stream)LZMA_STREAM_INIT;
 	if (lzma_easy_encoder(&out->stream, 6, LZMA_CHECK_CRC32) != LZMA_OK) {
@@ -103,7 +160,9 @@ static la_ssize_t output_write(struct archive *a, void *data, const void *buffer
 {
 	struct output *out = data;
 	out->in_bytes += len;
-	if (out->xz) {
+	if (out->encoder == COMPRESSION_LZ4)
+		return lz4_write(a, out, buffer, len) < 0 ? -1 : (la_ssize_t)len;
+	if (out->encoder == COMPRESSION_XZ) {
 		out->stream.next_in = buffer;
 		out->stream.avail_in = len;
 		return xz_run(a, out, LZMA_RUN) < 0 ? -1 : (la_ssize_t)len;
@@ -120,7 +179,9 @@ static la_ssize_t output_write(struct archive *a, void *data, const void *buffer
 static int output_close(struct archive *a, void *data)
 {
 	struct output *out = data;
-	if (!out->xz)
+	if (out->encoder == COMPRESSION_LZ4)
+		return lz4_flush(a, out) < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
+	if (out->encoder != COMPRESSION_XZ)
 		return ARCHIVE_OK;
 	out->stream.next_in = NULL;
 	out->stream.avail_in = 0;
@@ -134,6 +195,7 @@ static int set_filter(struct archive *a, enum compression compression)
 	switch (compression) {
 	case COMPRESSION_NONE:
 	case COMPRESSION_XZ:
+	case COMPRESSION_LZ4:
 		return archive_write_add_filter_none(a);
 	case COMPRESSION_GZIP:
 		if (archive_write_add_filter_gzip(a) < ARCHIVE_WARN)
@@ -262,7 +324,10 @@ int newc_write(const struct image *img, int fd, enum compression compression, in
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *entry = archive_entry_new();
-	struct output out = { .fd = fd, .xz = compression == COMPRESSION_XZ };
+	struct output out = {
+		.fd = fd,
+		.encoder = compression == COMPRESSION_XZ || compression == COMPRESSION_LZ4 ? compression : COMPRESSION_NONE,
+	};
 	int r = 0;
 
 	if (!a || !entry) {
@@ -291,11 +356,13 @@ int newc_write(const struct image *img, int fd, enum compression compression, in
 	}
 	if (r == 0) {
 		/* Filter 0 is the one nearest the cpio writer: what it was given is the archive before compression. */
-		stats->cpio_bytes = out.xz ? out.in_bytes : (uint64_t)archive_filter_bytes(a, 0);
+		stats->cpio_bytes = out.encoder != COMPRESSION_NONE ? out.in_bytes : (uint64_t)archive_filter_bytes(a, 0);
 		stats->output_bytes = out.out_bytes;
 	}
 
 finish:
+	free(out.lz4_in);
+	free(out.lz4_out);
 	archive_entry_free(entry);
 	if (a)
 		(void)archive_write_free(a);

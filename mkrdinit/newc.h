@@ -10,9 +10,10 @@ enum compression {
 	COMPRESSION_GZIP,
 	COMPRESSION_ZSTD,
 	COMPRESSION_XZ,
+	COMPRESSION_LZ4,
 };
 
-/* "none", "gzip", "zstd", "xz". Returns 0 or -EINVAL. */
+/* "none", "gzip", "zstd", "xz", "lz4". Returns 0 or -EINVAL. */
 int compression_from_name(const char *name, enum compression *out);
 const char *compression_name(enum compression compression);
 

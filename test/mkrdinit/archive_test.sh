@@ -3,19 +3,26 @@
 #
 # Usage: archive_test.sh MKRDINIT basic
 #        archive_test.sh MKRDINIT modules
+#        archive_test.sh MKRDINIT hooks HOOKS_DIR
 #
-# basic: builds images from manifests made here (file, hard link, dir, nod, slink, pipe, sock), checks that two
-# builds give the same bytes, what `cpio -itv` lists, and that bad manifests, conflicts and bad usage fail with
-# the right exit status and message and leave no output file behind.
+# basic: builds images from manifests made here (file, hard link, dir, nod, slink, pipe, sock, hook, binary),
+# checks that two builds give the same bytes, what `cpio -itv` lists, every compression, that a `binary` brings
+# what ldd names, that the --list output read back as a manifest builds the same bytes, and that bad manifests,
+# conflicts and bad usage fail with the right exit status and message and leave no output file behind.
 #
 # modules: needs a kernel's modules, named by RDINIT_MODULES_DIR (the folder holding KVER/) and RDINIT_KVER;
 # without them it prints a SKIP line and exits 77, meson's code for a skipped test. Checks that `module ext4`
 # brings exactly the .ko files `modprobe --show-depends ext4` lists (its dependencies and softdeps: crc32c), that
-# an alias brings every module it stands for, that builtin modules need no file, and that the image's own
-# indexes answer modprobe as the tree's do.
+# an alias brings every module it stands for, that builtin modules need no file, that module files are copied
+# byte for byte (signatures intact), that the image's own indexes answer modprobe as the tree's do, that the
+# firmware a module names comes along (a missing one is a warning), the --list round trip with generated
+# files, and --host-only on a sysfs tree made here.
+#
+# hooks: needs the kernel's modules too. Builds every hook in HOOKS_DIR (each with base), checks that the rescue
+# hook's applets are in this machine's busybox, and builds an image of all hooks twice for identical bytes.
 set -u
 
-mkrdinit=${1:?usage: archive_test.sh MKRDINIT basic|modules}
+mkrdinit=${1:?usage: archive_test.sh MKRDINIT basic|modules|hooks [HOOKS_DIR]}
 mode=${2:-basic}
 # Meson passes a path relative to the build folder; some checks run from elsewhere.
 [[ $mkrdinit == */* ]] && mkrdinit=$(cd "$(dirname "$mkrdinit")" && pwd)/$(basename "$mkrdinit")
@@ -87,10 +94,94 @@ listing() {
 		awk '{ if ($1 ~ /^[bc]/) print $1, $2, $3, $4, $5 $6, $NF; else if ($1 ~ /^l/) print $1, $2, $3, $4, $(NF-2), $(NF-1), $NF; else print $1, $2, $3, $4, $NF }'
 }
 
+# What `binary PROGRAM` must bring, as image paths: PROGRAM, each library and the loader that ldd names, and for
+# each symlink among them every link of its chain and the file at its end (names normalized without resolving
+# folder symlinks: the image has real folders).
+binary_expected() {
+	local path todo=("$1") seen=() target
+	while read -r path; do todo+=("$path"); done < <(ldd "$1" 2>/dev/null | sed -n 's|.*=> \(/[^ ]*\) (0x.*|\1|p; s|^[[:space:]]*\(/[^ ]*\) (0x.*|\1|p')
+	for path in "${todo[@]}"; do
+		path=$(realpath -sm "$path")
+		while :; do
+			seen+=("${path#/}")
+			[[ -L $path ]] || break
+			target=$(readlink "$path")
+			[[ $target == /* ]] || target=$(dirname "$path")/$target
+			path=$(realpath -sm "$target")
+		done
+	done
+	printf '%s\n' "${seen[@]}" | sort -u
+}
+
+binary_tests() {
+	local program
+	program=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin type -P true)
+	mkdir -p "$tmp/hooks/bin" "$tmp/links"
+	ln -sf "$program" "$tmp/links/true-link"
+	printf 'binary true\nbinary %s\n' "$tmp/links/true-link" >"$tmp/hooks/bin/manifest"
+	run_mkrdinit -o "$tmp/bin.img" "$tmp/hooks/bin"
+	if [[ $rc -ne 0 ]]; then
+		fail "binary: builds" "exit status $rc" "stderr: $(cat "$tmp/stderr")"
+		return
+	fi
+	local expected actual
+	expected=$( (binary_expected "$program"; echo "${tmp#/}/links/true-link") | sort -u)
+	actual=$(cpio -itv --quiet <"$tmp/bin.img" | awk '$1 !~ /^d/ { print ($1 ~ /^l/ ? $(NF-2) : $NF) }' | sort)
+	if [[ $actual == "$expected" ]]; then
+		pass "binary: a bare name is found in the PATH folders, with what ldd lists and each symlink's chain ($(wc -l <<<"$actual") entries)"
+	else
+		fail "binary: the image holds the program, what ldd lists and each symlink's chain" "expected:" $expected "got:" $actual
+	fi
+	check "binary: the program is copied unchanged, mode 0755" \
+		bash -c "cmp -s <(cpio -i --to-stdout --quiet '${program#/}' <'$tmp/bin.img') '$program' && cpio -itv --quiet '${program#/}' <'$tmp/bin.img' | grep -q '^-rwxr-xr-x'"
+	check "binary: a symlink is kept a symlink, to the same target" \
+		bash -c "cpio -itv --quiet <'$tmp/bin.img' | grep -qF '${tmp#/}/links/true-link -> $program'"
+	check "binary: the summary counts them as binaries" grep -q '^mkrdinit: binaries *[1-9][0-9]* files' "$tmp/stderr"
+
+	# The same file from a `file` line of one hook and a `binary` line of another is one entry.
+	mkdir -p "$tmp/hooks/file-true"
+	printf 'file %s %s 0755 0 0\n' "$program" "$program" >"$tmp/hooks/file-true/manifest"
+	run_mkrdinit -o "$tmp/merge.img" "$tmp/hooks/file-true" "$tmp/hooks/bin"
+	check "binary: a file line for the same path merges with it" bash -c "[[ $rc -eq 0 ]]"
+
+	mkdir -p "$tmp/hooks/script"
+	printf '#!/bin/sh\n' >"$tmp/links/script"
+	chmod 0750 "$tmp/links/script"
+	printf 'binary %s\n' "$tmp/links/script" >"$tmp/hooks/script/manifest"
+	run_mkrdinit -o "$tmp/script.img" "$tmp/hooks/script"
+	check "binary: a script comes alone, with its mode" \
+		bash -c "[[ $rc -eq 0 && \$(cpio -itv --quiet <'$tmp/script.img' | grep -c '^[-l]') == 1 ]] && cpio -itv --quiet <'$tmp/script.img' | grep -q '^-rwxr-x---.*links/script$'"
+
+	mkdir -p "$tmp/hooks/nobin"
+	printf '# nobin\nbinary no-such-program-anywhere\n' >"$tmp/hooks/nobin/manifest"
+	expect_failure "binary: a program that is nowhere fails, naming the line and where it looked" 1 \
+		"$tmp/hooks/nobin/manifest:2: unable to find program 'no-such-program-anywhere' in /usr/sbin:/usr/bin:/sbin:/bin" \
+		"$tmp/nobin.img" -o "$tmp/nobin.img" "$tmp/hooks/nobin"
+
+	# A program whose library is gone: the loader says "not found", and so does mkrdinit.
+	if command -v cc >/dev/null; then
+		mkdir -p "$tmp/gone"
+		printf 'int gone(void) { return 0; }\n' >"$tmp/gone/gone.c"
+		printf 'int gone(void);\nint main(void) { return gone(); }\n' >"$tmp/gone/main.c"
+		if cc -shared -fPIC -o "$tmp/gone/libgone.so" "$tmp/gone/gone.c" 2>/dev/null &&
+			cc -o "$tmp/gone/prog" "$tmp/gone/main.c" -L"$tmp/gone" -lgone 2>/dev/null; then
+			rm "$tmp/gone/libgone.so"
+			mkdir -p "$tmp/hooks/gone"
+			printf 'binary %s\n' "$tmp/gone/prog" >"$tmp/hooks/gone/manifest"
+			expect_failure "binary: a missing library fails, with the loader's message" 1 \
+				"$tmp/hooks/gone/manifest:1: unable to list the libraries of '$tmp/gone/prog': " \
+				"$tmp/gone.img" -o "$tmp/gone.img" "$tmp/hooks/gone"
+			check "binary: the message names the missing library" grep -q 'libgone\.so' "$tmp/stderr"
+		fi
+	fi
+}
+
 basic_tests() {
 	local hook=$tmp/hooks/t
 	mkdir -p "$hook" "$tmp/data"
 	printf '#!/bin/sh\necho hello from init\n' >"$hook/init.sh"
+	printf '#!/bin/sh\nexit 0\n' >"$hook/check.sh"
+	chmod 0644 "$hook/check.sh"
 	printf 'config payload\n' >"$tmp/data/payload"
 	cat >"$hook/manifest" <<-'EOF'
 		# t: one line of every kind, for mkrdinit's tests.
@@ -104,6 +195,7 @@ basic_tests() {
 		pipe /run/fifo 0600 0 0
 		sock /run/sock 0755 0 0
 		dir /sysroot 0700 0 0
+		hook pre-mount check.sh
 	EOF
 
 	run_mkrdinit -D PAYLOAD_DIR="$tmp/data" -o "$tmp/a.img" "$hook"
@@ -112,23 +204,28 @@ basic_tests() {
 		return
 	fi
 	pass "builds an image from every kind of line"
-	local init_size payload_size image_size summary
+	local init_size payload_size check_size image_size summary
 	init_size=$(stat -c %s "$hook/init.sh")
 	payload_size=$(stat -c %s "$tmp/data/payload")
+	check_size=$(stat -c %s "$hook/check.sh")
 	image_size=$(stat -c %s "$tmp/a.img")
 	summary=$(
 		cat <<-EOF
 			mkrdinit: files 3 files $((init_size + payload_size)) bytes
+			mkrdinit: hooks 1 files $check_size bytes
+			mkrdinit: binaries 0 files 0 bytes
 			mkrdinit: modules 0 files 0 bytes
+			mkrdinit: firmware 0 files 0 bytes
 			mkrdinit: module indexes 0 files 0 bytes
-			mkrdinit: other 5 folders, 2 device nodes, 1 symlinks, 1 pipes, 1 sockets
-			mkrdinit: wrote $tmp/a.img: 13 entries, $image_size bytes of cpio, $image_size bytes uncompressed
+			mkrdinit: other 9 folders, 2 device nodes, 1 symlinks, 1 pipes, 1 sockets
+			mkrdinit: total 4 files $((init_size + payload_size + check_size)) bytes
+			mkrdinit: wrote $tmp/a.img: 18 entries, $image_size bytes of cpio, uncompressed
 		EOF
 	)
 	if [[ $(tr -s ' ' <"$tmp/stderr") == "$summary" ]]; then
-		pass "prints what went in: the hard-linked file's bytes once, the parent /bin, the archive's size"
+		pass "prints what went in, part by part: the hard-linked file's bytes once, the parent /bin, the total"
 	else
-		fail "prints what went in: the hard-linked file's bytes once, the parent /bin, the archive's size" \
+		fail "prints what went in, part by part: the hard-linked file's bytes once, the parent /bin, the total" \
 			"expected:" "$summary" "got:" "$(cat "$tmp/stderr")"
 	fi
 
@@ -150,6 +247,11 @@ basic_tests() {
 			-rw-r----- 2 12 34 etc/conf
 			-rw-r----- 2 12 34 etc/conf-link
 			-rwxr-xr-x 1 0 0 init
+			drwxr-xr-x 2 0 0 lib
+			drwxr-xr-x 2 0 0 lib/rdinit
+			drwxr-xr-x 2 0 0 lib/rdinit/hooks
+			drwxr-xr-x 2 0 0 lib/rdinit/hooks/pre-mount
+			-rwxr-xr-x 1 0 0 lib/rdinit/hooks/pre-mount/check.sh
 			drwxr-xr-x 2 0 0 run
 			prw------- 1 0 0 run/fifo
 			srwxr-xr-x 1 0 0 run/sock
@@ -158,9 +260,9 @@ basic_tests() {
 	)
 	actual=$(listing "$tmp/a.img")
 	if [[ $actual == "$expected" ]]; then
-		pass "cpio -itv lists names, modes, owners and devices in order, with the missing parent /bin"
+		pass "cpio -itv lists names, modes, owners and devices in order, the missing parents, the hook 0755"
 	else
-		fail "cpio -itv lists names, modes, owners and devices in order, with the missing parent /bin" \
+		fail "cpio -itv lists names, modes, owners and devices in order, the missing parents, the hook 0755" \
 			"expected:" "$expected" "got:" "$actual"
 	fi
 
@@ -168,6 +270,8 @@ basic_tests() {
 		bash -c "cpio -itv --quiet <'$tmp/a.img' | grep -vc 'Jan  1  1970' | grep -qx 0"
 	check "/init holds the hook's init.sh" \
 		cmp <(cpio -i --to-stdout --quiet init <"$tmp/a.img") "$hook/init.sh"
+	check "the hook's program is at /lib/rdinit/hooks/pre-mount/check.sh" \
+		cmp <(cpio -i --to-stdout --quiet lib/rdinit/hooks/pre-mount/check.sh <"$tmp/a.img") "$hook/check.sh"
 
 	mkdir "$tmp/extract"
 	(cd "$tmp/extract" && cpio -id --quiet 'etc/*' <"$tmp/a.img")
@@ -178,11 +282,14 @@ basic_tests() {
 	check "SOURCE_DATE_EPOCH sets every modification time" \
 		bash -c "cpio -itv --quiet <'$tmp/epoch.img' | grep -vc 'Nov 14  2023' | grep -qx 0"
 
-	local method
-	for method in gzip zstd xz; do
+	local method cpio_bytes
+	for method in gzip zstd xz lz4; do
 		run_mkrdinit -D PAYLOAD_DIR="$tmp/data" -c "$method" -o "$tmp/a.$method" "$hook"
+		cpio_bytes=$(sed -n 's/.* entries, \([0-9]*\) bytes of cpio, .*/\1/p' "$tmp/stderr")
 		run_mkrdinit -D PAYLOAD_DIR="$tmp/data" -c "$method" -o "$tmp/b.$method" "$tmp/hooks/copy"
 		check "--compress $method: reproducible" cmp "$tmp/a.$method" "$tmp/b.$method"
+		check "--compress $method: the summary's 'bytes of cpio' is the uncompressed size, the file's is the compressed" \
+			bash -c "[[ '$cpio_bytes' == $image_size ]] && grep -q ' $(stat -c %s "$tmp/a.$method") bytes with $method\$' '$tmp/stderr'"
 		if [[ $method == gzip ]]; then
 			# Two builds within one second would share a time stamp; look at gzip's MTIME field itself.
 			check "--compress gzip: no time stamp in the gzip header" \
@@ -197,6 +304,35 @@ basic_tests() {
 		# The kernel's xz decoder refuses CRC64, xz's and libarchive's default.
 		check "--compress xz: CRC32 check" bash -c "xz --robot -lvv '$tmp/a.xz' | grep -q '^stream.*CRC32'"
 	fi
+	# The kernel's unlz4 reads only the legacy format, magic 0x184C2102, not the lz4 frame format (0x184D2204).
+	check "--compress lz4: the legacy format (lz4 -l) the kernel reads" \
+		bash -c "[[ \$(od -An -tx1 -N4 '$tmp/a.lz4' | tr -d ' ') == 02214c18 ]]"
+
+	# --list: the same image as a gen_init_cpio list, which read back as a manifest gives the same bytes.
+	run_mkrdinit -D PAYLOAD_DIR="$tmp/data" --list -o "$tmp/a.list" "$hook"
+	check "--list writes a list" bash -c "[[ $rc -eq 0 && -s '$tmp/a.list' ]]"
+	check "--list: every location is an absolute path" bash -c "! grep -E '^file [^ ]+ [^/]' '$tmp/a.list'"
+	check "--list: the hard link is one line with its other name" grep -q '^file /etc/conf /.* 0640 12 34 /etc/conf-link$' "$tmp/a.list"
+	check "--list: the hook is a 0755 file line" grep -q '^file /lib/rdinit/hooks/pre-mount/check.sh /.* 0755 0 0$' "$tmp/a.list"
+	mkdir -p "$tmp/hooks/from-list"
+	cp "$tmp/a.list" "$tmp/hooks/from-list/manifest"
+	run_mkrdinit -o "$tmp/from-list.img" "$tmp/hooks/from-list"
+	check "--list: built again from the list as a manifest, the image is byte for byte the same" \
+		cmp "$tmp/from-list.img" "$tmp/a.img"
+	"$mkrdinit" -D PAYLOAD_DIR="$tmp/data" --list "$hook" 2>/dev/null >"$tmp/stdout.list"
+	check "--list to standard output, when nothing is generated, needs no --list-dir" cmp "$tmp/stdout.list" "$tmp/a.list"
+	expect_failure "--list with --compress is a usage error" 2 "--list writes a list of files, which is not compressed" \
+		"$tmp/usage.list" --list -c gzip -o "$tmp/usage.list" "$hook"
+	expect_failure "--list-dir without --list is a usage error" 2 "--list-dir goes with --list" \
+		"$tmp/usage.img" --list-dir "$tmp" -o "$tmp/usage.img" "$hook"
+
+	# A bare HOOK name is a folder in the hooks folder.
+	run_mkrdinit -D PAYLOAD_DIR="$tmp/data" --hooks-dir "$tmp/hooks" -o "$tmp/bare.img" t
+	check "a bare HOOK name is looked for in --hooks-dir" cmp "$tmp/bare.img" "$tmp/a.img"
+	expect_failure "a bare HOOK name that is not there fails, naming where it looked" 1 \
+		"unable to read $tmp/hooks/nope/manifest: No such file" "$tmp/nope.img" --hooks-dir "$tmp/hooks" -o "$tmp/nope.img" nope
+
+	binary_tests
 
 	# A bad line: exit 1, "FILE:LINE: what was expected", nothing written, a previous image left alone.
 	mkdir -p "$tmp/hooks/bad"
@@ -242,8 +378,8 @@ basic_tests() {
 	expect_failure "a missing hook folder fails" 1 "unable to read $tmp/hooks/nope/manifest: No such file" \
 		"$tmp/nope.img" -o "$tmp/nope.img" "$tmp/hooks/nope"
 	expect_failure "no HOOK is a usage error" 2 "expected at least one HOOK" "$tmp/usage.img" -o "$tmp/usage.img"
-	expect_failure "an unknown --compress is a usage error" 2 "--compress: expected none, gzip, zstd or xz, got 'lz4'" \
-		"$tmp/usage.img" -c lz4 -o "$tmp/usage.img" "$hook"
+	expect_failure "an unknown --compress is a usage error" 2 "--compress: expected none, gzip, zstd, xz or lz4, got 'bzip2'" \
+		"$tmp/usage.img" -c bzip2 -o "$tmp/usage.img" "$hook"
 	expect_failure "a -D without '=' is a usage error" 2 "-D: expected VAR=VALUE" \
 		"$tmp/usage.img" -D NOVALUE -o "$tmp/usage.img" "$hook"
 	SOURCE_DATE_EPOCH=yesterday expect_failure "a bad SOURCE_DATE_EPOCH is a usage error" 2 \
@@ -286,6 +422,194 @@ module_test() {
 	fi
 }
 
+# The firmware a module's modinfo names comes from -f DIR, as NAME or NAME.xz; a missing one is a warning.
+firmware_tests() {
+	local names
+	names=$(modinfo -b "$tmp/base" -k "$RDINIT_KVER" -F firmware e100 2>/dev/null | sort)
+	if [[ $(wc -l <<<"$names") -lt 3 ]]; then
+		echo "ok $((checks + 1)) - # SKIP firmware: module e100 names no three firmware files in this kernel"
+		checks=$((checks + 1))
+		return
+	fi
+	local first second third
+	{ read -r first; read -r second; read -r third; } <<<"$names"
+	mkdir -p "$tmp/fw/$(dirname "$first")" "$tmp/fw/$(dirname "$second")" "$tmp/hooks/e100"
+	printf 'firmware one\n' >"$tmp/fw/$first"
+	printf 'firmware two, compressed\n' | xz --check=crc32 >"$tmp/fw/$second.xz"
+	printf 'module e100\n' >"$tmp/hooks/e100/manifest"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -f "$tmp/fw" -o "$tmp/e100.img" "$tmp/hooks/e100"
+	check "firmware: a missing firmware file is no error" bash -c "[[ $rc -eq 0 ]]"
+	local listed
+	listed=$(cpio -it --quiet <"$tmp/e100.img")
+	check "firmware: $first is at /lib/firmware/$first" grep -qx "lib/firmware/$first" <<<"$listed"
+	check "firmware: $second.xz (compressed) is at /lib/firmware/$second.xz" grep -qx "lib/firmware/$second.xz" <<<"$listed"
+	check "firmware: its content is the file's" \
+		cmp <(cpio -i --to-stdout --quiet "lib/firmware/$first" <"$tmp/e100.img") "$tmp/fw/$first"
+	check "firmware: the missing $third is a warning naming it and the module" \
+		grep -q "^mkrdinit: warning: firmware $third of module e100 (.*) is not in $tmp/fw; left out" "$tmp/stderr"
+	check "firmware: the summary counts 2 files and 1 missing" \
+		grep -q "^mkrdinit: firmware *2 files *[0-9]* bytes (1 named but missing)$" "$tmp/stderr"
+}
+
+# --list with modules: the generated files (module indexes, kernel version) go to OUT.d, and the list read back
+# as a manifest builds the same bytes as the direct build.
+list_module_tests() {
+	mkdir -p "$tmp/hooks/ext4-list" "$tmp/data"
+	printf '#!/bin/sh\n' >"$tmp/data/init"
+	printf 'file /init %s 0755 0 0\nmodule ext4\n' "$tmp/data/init" >"$tmp/hooks/ext4-list/manifest"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/ext4-list.img" "$tmp/hooks/ext4-list"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --list -o "$tmp/ext4.list" "$tmp/hooks/ext4-list"
+	check "--list with modules: the module indexes are written to OUT.d" \
+		bash -c "[[ $rc -eq 0 && -s '$tmp/ext4.list.d/lib/modules/$RDINIT_KVER/modules.dep.bin' && -s '$tmp/ext4.list.d/etc/rdinit/kernel-version' ]]"
+	check "--list with modules: modules are file lines with the tree's absolute paths" \
+		grep -q "^file /lib/modules/$RDINIT_KVER/kernel/fs/ext4/ext4.ko $(realpath "$RDINIT_MODULES_DIR")/$RDINIT_KVER/kernel/fs/ext4/ext4.ko 0644 0 0$" "$tmp/ext4.list"
+	mkdir -p "$tmp/hooks/from-ext4-list"
+	cp "$tmp/ext4.list" "$tmp/hooks/from-ext4-list/manifest"
+	run_mkrdinit -o "$tmp/from-ext4-list.img" "$tmp/hooks/from-ext4-list"
+	check "--list with modules: built again from the list, the image is byte for byte the same" \
+		cmp "$tmp/from-ext4-list.img" "$tmp/ext4-list.img"
+	"$mkrdinit" -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --list --list-dir "$tmp/elsewhere" "$tmp/hooks/ext4-list" \
+		>"$tmp/ext4-stdout.list" 2>/dev/null
+	check "--list --list-dir DIR: the generated files are named in DIR" \
+		grep -q "^file /lib/modules/$RDINIT_KVER/modules.dep $tmp/elsewhere/lib/modules/$RDINIT_KVER/modules.dep 0644 0 0$" "$tmp/ext4-stdout.list"
+	expect_failure "--list to standard output with generated files needs --list-dir" 1 "no folder to write them in (--list-dir)" \
+		"$tmp/none" -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --list "$tmp/hooks/ext4-list"
+}
+
+# A sysfs tree as the kernel makes it for a virtio disk (vda1 on vda on virtio2 on PCI 0000:00:04.0), and a
+# device-mapper device (dm-0, a dm-crypt mapping) resting on vda1.
+make_sysfs() {
+	local sys=$1 pci=$1/devices/pci0000:00/0000:00:04.0
+	mkdir -p "$pci/virtio2/block/vda/vda1" "$sys/bus/pci/drivers/virtio-pci" "$sys/bus/virtio/drivers/virtio_blk" \
+		"$sys/module/virtio_pci" "$sys/module/virtio_blk" "$sys/dev/block" "$sys/devices/virtual/block/dm-0/dm" \
+		"$sys/devices/virtual/block/dm-0/slaves"
+	ln -s ../../../../module/virtio_pci "$sys/bus/pci/drivers/virtio-pci/module"
+	ln -s ../../../../module/virtio_blk "$sys/bus/virtio/drivers/virtio_blk/module"
+	ln -s ../../../bus/pci/drivers/virtio-pci "$pci/driver"
+	ln -s ../../../../bus/virtio/drivers/virtio_blk "$pci/virtio2/driver"
+	echo pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00 >"$pci/modalias"
+	echo virtio:d00000002v00001AF4 >"$pci/virtio2/modalias"
+	echo 254:1 >"$pci/virtio2/block/vda/vda1/dev"
+	ln -s ../../devices/pci0000:00/0000:00:04.0/virtio2/block/vda/vda1 "$sys/dev/block/254:1"
+	ln -s ../../devices/virtual/block/dm-0 "$sys/dev/block/253:0"
+	ln -s ../../../../pci0000:00/0000:00:04.0/virtio2/block/vda/vda1 "$sys/devices/virtual/block/dm-0/slaves/vda1"
+	echo CRYPT-LUKS2-0123456789abcdef0123456789abcdef-root >"$sys/devices/virtual/block/dm-0/dm/uuid"
+	echo root >"$sys/devices/virtual/block/dm-0/dm/name"
+}
+
+# --host-only: the module lines of `hostonly` hooks give way to what the root's devices need.
+host_only_tests() {
+	local sys=$tmp/sys
+	make_sysfs "$sys"
+	printf '22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n' >"$tmp/mountinfo-vda1"
+	printf '22 1 253:0 / / rw,relatime shared:1 - xfs /dev/mapper/root rw\n' >"$tmp/mountinfo-dm"
+	printf '30 1 0:27 / / rw - overlay overlay rw,lowerdir=/a\n' >"$tmp/mountinfo-overlay"
+	mkdir -p "$tmp/hooks/storage" "$tmp/hooks/fs" "$tmp/hooks/keep"
+	printf 'hostonly\nmodule ahci\nmodule nvme\nmodule virtio_scsi\n' >"$tmp/hooks/storage/manifest"
+	printf '# filesystems\nhostonly\nmodule btrfs\nmodule ext4\n' >"$tmp/hooks/fs/manifest"
+	printf 'module dm_mirror\n' >"$tmp/hooks/keep/manifest"
+
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-vda1" \
+		-o "$tmp/host.img" "$tmp/hooks/storage" "$tmp/hooks/fs" "$tmp/hooks/keep"
+	if [[ $rc -ne 0 ]]; then
+		fail "--host-only: builds" "exit status $rc" "stderr: $(cat "$tmp/stderr")"
+		return
+	fi
+	local expected actual
+	expected=$( (modprobe_files "$tmp/base" virtio_pci; modprobe_files "$tmp/base" virtio_blk
+		modprobe_files "$tmp/base" fs-ext4; modprobe_files "$tmp/base" dm_mirror) | sort -u)
+	actual=$(image_files "$tmp/host.img")
+	if [[ $actual == "$expected" ]]; then
+		pass "--host-only: the drivers of the root's devices and fs-ext4 replace the hostonly hooks' lists; other hooks keep theirs"
+	else
+		fail "--host-only: the drivers of the root's devices and fs-ext4 replace the hostonly hooks' lists" "expected:" $expected "got:" $actual
+	fi
+	check "--host-only: says what it found and what it left out" \
+		grep -q "^mkrdinit: host-only: '/' is ext4 on $(realpath "$sys")/devices/pci0000:00/0000:00:04.0/virtio2/block/vda/vda1; instead of 5 module lines of hostonly hooks: virtio_blk .*virtio_pci .*fs-ext4$" "$tmp/stderr"
+
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-dm" \
+		-o "$tmp/host-dm.img" "$tmp/hooks/storage" "$tmp/hooks/fs"
+	expected=$( (modprobe_files "$tmp/base" virtio_pci; modprobe_files "$tmp/base" virtio_blk
+		modprobe_files "$tmp/base" fs-xfs; modprobe_files "$tmp/base" dm-mod; modprobe_files "$tmp/base" dm-crypt) | sort -u)
+	actual=$(image_files "$tmp/host-dm.img")
+	if [[ $rc -eq 0 && $actual == "$expected" ]]; then
+		pass "--host-only: a dm-crypt root brings dm-mod, dm-crypt, fs-xfs and, through slaves/, the disk's drivers"
+	else
+		fail "--host-only: a dm-crypt root brings dm-mod, dm-crypt, fs-xfs and the disk's drivers" "stderr: $(cat "$tmp/stderr")" "expected:" $expected "got:" $actual
+	fi
+
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/generic.img" "$tmp/hooks/storage" "$tmp/hooks/fs"
+	check "without --host-only, hostonly hooks keep their module lines (ahci, btrfs are there)" \
+		bash -c "[[ $rc -eq 0 ]] && cpio -it --quiet <'$tmp/generic.img' | grep -q '/ahci\.ko' && cpio -it --quiet <'$tmp/generic.img' | grep -q '/btrfs\.ko'"
+
+	expect_failure "--host-only: a root on no block device fails, saying what it is" 1 \
+		"mkrdinit: --host-only: unable to find the block device that holds '/': it is overlay from 'overlay'" \
+		"$tmp/host-overlay.img" -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" \
+		--mountinfo "$tmp/mountinfo-overlay" -o "$tmp/host-overlay.img" "$tmp/hooks/fs"
+}
+
+# Every shipped hook builds, each next to base; all of them together build twice to the same bytes.
+hooks_tests() {
+	local hooks_dir=${1:?hooks mode needs HOOKS_DIR}
+	if [[ -z ${RDINIT_MODULES_DIR:-} || -z ${RDINIT_KVER:-} ]]; then
+		echo "SKIP: RDINIT_MODULES_DIR and RDINIT_KVER are not set (no kernel modules to test with)"
+		exit 77
+	fi
+	printf '#!/bin/sh\n' >"$tmp/init"
+	local args=(-m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -D RDINIT_INIT="$tmp/init")
+	local dir name all=() missing
+	for dir in "$hooks_dir"/*/; do
+		name=$(basename "$dir")
+		# A hook that needs a program this machine lacks cannot be built here; say so rather than fail.
+		missing=''
+		while read -r program; do
+			[[ $program == /* ]] && [[ -e $program ]] && continue
+			[[ $program != /* ]] && PATH=/usr/sbin:/usr/bin:/sbin:/bin type -P "$program" >/dev/null && continue
+			missing+=" $program"
+		done < <(awk '$1 == "binary" { print $2 }' "$dir/manifest")
+		if [[ -n $missing ]]; then
+			checks=$((checks + 1))
+			echo "ok $checks - # SKIP hook $name: this machine has no$missing"
+			continue
+		fi
+		all+=("$name")
+		run_mkrdinit "${args[@]}" --hooks-dir "$hooks_dir" -o "$tmp/hook-$name.img" base "$name"
+		if [[ $rc -eq 0 ]]; then
+			pass "hook $name builds ($(sed -n 's/^mkrdinit: total *\([0-9]*\) files *\([0-9]*\) bytes$/\1 files, \2 bytes/p' "$tmp/stderr"))"
+		else
+			fail "hook $name builds" "exit status $rc" "stderr: $(cat "$tmp/stderr")"
+		fi
+		local script
+		for script in $(awk '$1 == "hook" { print $3 }' "$dir/manifest"); do
+			check "hook $name: $script is a shell script sh -n accepts" sh -n "$dir/$script"
+		done
+	done
+
+	if [[ -f $hooks_dir/rescue/manifest && -x /bin/busybox ]]; then
+		local applet absent=''
+		for applet in $(awk '$1 == "slink" && $3 == "busybox" { sub("^/bin/", "", $2); print $2 }' "$hooks_dir/rescue/manifest"); do
+			/bin/busybox --list | grep -qxF -- "$applet" || absent+=" $applet"
+		done
+		check "hook rescue: every applet it links is in this machine's busybox${absent:+ (not:$absent)}" test -z "$absent"
+	fi
+
+	run_mkrdinit "${args[@]}" --hooks-dir "$hooks_dir" -o "$tmp/all-1.img" "${all[@]}"
+	local summary
+	summary=$(cat "$tmp/stderr")
+	run_mkrdinit "${args[@]}" --hooks-dir "$hooks_dir" -o "$tmp/all-2.img" "${all[@]}"
+	check "all hooks together (${all[*]}): two builds give identical bytes" cmp "$tmp/all-1.img" "$tmp/all-2.img"
+	echo "$summary" | sed 's/^/# /'
+	local listing
+	listing=$(listing "$tmp/all-1.img")
+	local hook_line
+	while read -r hook_line; do
+		check "all hooks: $hook_line is a 0755 root-owned file" grep -qx -- "-rwxr-xr-x 1 0 0 $hook_line" <<<"$listing"
+	done < <(awk '$1 == "hook" { n = split($3, p, "/"); print "lib/rdinit/hooks/" $2 "/" p[n] }' "$hooks_dir"/*/manifest)
+	if [[ " ${all[*]} " == *" rescue "* ]]; then
+		check "all hooks: /bin/sh is busybox" grep -qx -- "lrwxrwxrwx 1 0 0 bin/sh -> busybox" <<<"$listing"
+	fi
+}
+
 modules_tests() {
 	if [[ -z ${RDINIT_MODULES_DIR:-} || -z ${RDINIT_KVER:-} ]]; then
 		echo "SKIP: RDINIT_MODULES_DIR and RDINIT_KVER are not set (no kernel modules to test with)"
@@ -321,6 +645,16 @@ modules_tests() {
 		check "module ext4: modprobe on the image's indexes loads the same files" \
 			cmp <(modprobe_files "$tmp/unpacked" ext4) <(modprobe_files "$tmp/base" ext4)
 
+		# Module files are copied byte for byte: Debian signs its modules, and a signature covers the whole file.
+		local ko signed=0 changed=0
+		while read -r ko; do
+			cmp -s "$tmp/unpacked/lib/modules/$RDINIT_KVER/$ko" "$tree/$ko" || changed=$((changed + 1))
+			[[ $(tail -c 28 "$tmp/unpacked/lib/modules/$RDINIT_KVER/$ko") == '~Module signature appended~' ]] &&
+				signed=$((signed + 1))
+		done < <(image_files "$tmp/ext4.img")
+		check "module ext4: every module file is the tree's, byte for byte ($signed of them signed, signature intact)" \
+			bash -c "[[ $changed -eq 0 ]]"
+
 		# The same tree named by a relative path and through a symlink: the image must not change.
 		ln -s "$RDINIT_MODULES_DIR" "$tmp/modules-link"
 		(cd "$tmp" && "$mkrdinit" -m modules-link -k "$RDINIT_KVER" -o ext4-again.img hooks/ext4 2>/dev/null)
@@ -345,6 +679,10 @@ modules_tests() {
 			bash -c "[[ $rc -eq 0 && -z \$(cpio -it --quiet <'$tmp/builtin.img' | grep '\.ko') ]]"
 	fi
 
+	firmware_tests
+	list_module_tests
+	host_only_tests
+
 	mkdir -p "$tmp/hooks/nomod"
 	printf '# nomod\n\nmodule no_such_module_anywhere\n' >"$tmp/hooks/nomod/manifest"
 	expect_failure "an unknown module fails, naming the line" 1 \
@@ -360,6 +698,7 @@ fi
 case $mode in
 basic) basic_tests ;;
 modules) modules_tests ;;
+hooks) hooks_tests "${3:-}" ;;
 *)
 	echo "unknown mode '$mode'" >&2
 	exit 99

@@ -83,6 +83,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			require(e->name && e->name[0], "empty module name", e->name);
 			continue;
 		}
+		if (e->kind == MANIFEST_HOSTONLY) {
+			require(!e->name, "hostonly with a name", e->name);
+			continue;
+		}
+		if (e->kind == MANIFEST_BINARY) {
+			/* An absolute path, normalized after its '/', or a bare name. */
+			require(e->name && e->name[0], "empty program", e->name);
+			if (e->name[0] == '/')
+				check_path(e->name + 1);
+			else
+				require(!strchr(e->name, '/'), "relative program path", e->name);
+			continue;
+		}
+		if (e->kind == MANIFEST_HOOK)
+			require(strncmp(e->name, MANIFEST_HOOKS_DIR "/", strlen(MANIFEST_HOOKS_DIR) + 1) == 0 &&
+			                e->mode == 0755 && e->location && e->location[0],
+			        "hook not under the hooks folder, or not 0755", e->name);
 		check_path(e->name);
 		require(e->mode <= 07777, "mode beyond 07777", e->name);
 		for (size_t j = 0; j < e->n_hard_links; j++)

@@ -162,6 +162,56 @@ static void test_slink_module(void)
 	}
 }
 
+static void test_binary_hook_hostonly(void)
+{
+	struct manifest m;
+	if (parse_one("binary /usr//sbin/lvm/", &m)) {
+		const struct manifest_entry *e = &m.entries[0];
+		report(e->kind == MANIFEST_BINARY && str_eq(e->name, "/usr/sbin/lvm") && !e->location,
+		       "binary: absolute path normalized, '/' kept (got %s)", e->name);
+		manifest_free(&m);
+	}
+	if (parse_one("binary e2fsck", &m)) {
+		const struct manifest_entry *e = &m.entries[0];
+		report(e->kind == MANIFEST_BINARY && str_eq(e->name, "e2fsck"), "binary: a bare name kept for the search");
+		manifest_free(&m);
+	}
+	if (parse_one("hook pre-mount 50-fsck", &m)) {
+		const struct manifest_entry *e = &m.entries[0];
+		report(e->kind == MANIFEST_HOOK && str_eq(e->name, "lib/rdinit/hooks/pre-mount/50-fsck") &&
+		               str_eq(e->location, "hooks/t/50-fsck") && e->mode == 0755 && e->uid == 0 && e->gid == 0,
+		       "hook: installed under lib/rdinit/hooks/STAGE/, path relative to the hook folder, 0755 0 0 "
+		       "(got name=%s location=%s mode=%o)",
+		       e->name, e->location, e->mode);
+		manifest_free(&m);
+	}
+	if (parse_one("hook initqueue ${DIR}/scripts/10-lvm", &m)) {
+		const struct manifest_entry *e = &m.entries[0];
+		report(str_eq(e->name, "lib/rdinit/hooks/initqueue/10-lvm") && str_eq(e->location, "hooks/t/sub/scripts/10-lvm"),
+		       "hook: ${VAR} in <path>, installed under its file name (got name=%s location=%s)", e->name,
+		       e->location);
+		manifest_free(&m);
+	}
+	static const char *const stages[] = { "pre-udev", "initqueue", "pre-mount", "pre-pivot", "emergency" };
+	bool all = true;
+	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+		char text[64], want[96];
+		(void)snprintf(text, sizeof(text), "hook %s /x/h", stages[i]);
+		(void)snprintf(want, sizeof(want), "lib/rdinit/hooks/%s/h", stages[i]);
+		if (!parse_one(text, &m)) {
+			all = false;
+			continue;
+		}
+		all &= str_eq(m.entries[0].name, want) && str_eq(m.entries[0].location, "/x/h");
+		manifest_free(&m);
+	}
+	report(all, "hook: each of the five stages, an absolute <path> kept");
+	if (parse_one("hostonly", &m)) {
+		report(m.entries[0].kind == MANIFEST_HOSTONLY && !m.entries[0].name, "hostonly: alone on its line");
+		manifest_free(&m);
+	}
+}
+
 static void test_layout(void)
 {
 	struct manifest m;
@@ -197,8 +247,8 @@ static void expect_error(const char *text, const char *want)
 
 static void test_errors(void)
 {
-	expect_error("dri /x 0755 0 0",
-	             "hooks/t/manifest:1: unknown keyword 'dri'; expected file, dir, nod, slink, pipe, sock or module");
+	expect_error("dri /x 0755 0 0", "hooks/t/manifest:1: unknown keyword 'dri'; expected file, dir, nod, slink, "
+	                                "pipe, sock, module, binary, hook or hostonly");
 	expect_error("dir /x 0755 0", "hooks/t/manifest:1: dir: missing <gid>; expected dir <name> <mode> <uid> <gid>");
 	expect_error("nod", "hooks/t/manifest:1: nod: missing <name>; expected nod <name> <mode> <uid> <gid> "
 	                    "<dev_type> <maj> <min>");
@@ -257,6 +307,34 @@ static void test_errors(void)
 	             "hooks/t/manifest:1: file: expected <hard links> without '.' or '..' components, got './b'");
 	expect_error("dir / 0755 0 0",
 	             "hooks/t/manifest:1: dir: expected <name> below '/' (the image root always exists), got '/'");
+
+	expect_error("binary", "hooks/t/manifest:1: binary: missing <program>; expected binary <program>");
+	expect_error("binary lvm dmsetup",
+	             "hooks/t/manifest:1: binary: unexpected field 'dmsetup' after <program>; expected binary <program>");
+	expect_error("binary sbin/lvm", "hooks/t/manifest:1: binary: expected <program> as an absolute path or a bare "
+	                                "program name, got 'sbin/lvm'");
+	expect_error("binary ..", "hooks/t/manifest:1: binary: expected <program> as an absolute path or a bare program "
+	                          "name, got '..'");
+	expect_error("binary /usr/../sbin/lvm",
+	             "hooks/t/manifest:1: binary: expected <program> without '.' or '..' components, got '/usr/../sbin/lvm'");
+	expect_error("binary /", "hooks/t/manifest:1: binary: expected <program> below '/' (the image root always "
+	                         "exists), got '/'");
+	expect_error("hook", "hooks/t/manifest:1: hook: missing <stage>; expected hook <stage> <path>");
+	expect_error("hook pre-mount", "hooks/t/manifest:1: hook: missing <path>; expected hook <stage> <path>");
+	expect_error("hook pre-mount a b",
+	             "hooks/t/manifest:1: hook: unexpected field 'b' after <path>; expected hook <stage> <path>");
+	expect_error("hook premount 50-fsck", "hooks/t/manifest:1: hook: expected <stage> pre-udev, initqueue, "
+	                                      "pre-mount, pre-pivot or emergency, got 'premount'");
+	expect_error("hook pre-mount scripts/", "hooks/t/manifest:1: hook: expected <path> naming a file whose name "
+	                                        "does not start with '.', got 'scripts/'");
+	expect_error("hook pre-mount .hidden", "hooks/t/manifest:1: hook: expected <path> naming a file whose name "
+	                                       "does not start with '.', got '.hidden'");
+	expect_error("hook pre-mount ${NOPE}/x", "hooks/t/manifest:1: hook: undefined variable 'NOPE' in <path> "
+	                                         "'${NOPE}/x' (define it with -D NOPE=VALUE)");
+	expect_error("hook pre-mount ${EMPTY}",
+	             "hooks/t/manifest:1: hook: expected a <path>, got '${EMPTY}', which expands to nothing");
+	expect_error("hostonly yes", "hooks/t/manifest:1: hostonly: unexpected field 'yes'; expected hostonly alone on "
+	                             "its line");
 }
 
 static void test_error_position(void)
@@ -291,6 +369,7 @@ int main(void)
 	test_dir_pipe_sock();
 	test_nod();
 	test_slink_module();
+	test_binary_hook_hostonly();
 	test_layout();
 	test_errors();
 	test_error_position();

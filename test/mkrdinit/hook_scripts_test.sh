@@ -1,0 +1,144 @@
+#!/bin/bash
+# Tests the shell scripts of the fsck and lvm hooks as /init runs them: with busybox sh, the hook environment,
+# and fake checkers and a fake lvm that record their arguments and exit with the status a case asks for.
+#
+# Usage: hook_scripts_test.sh HOOKS_DIR
+#
+# Each case runs in a private mount namespace (unshare -m; needs root, else a TAP skip), where
+# /proc/cmdline is a file of the case's command line, /dev/kmsg a file that collects the messages, and /run and
+# /lib/modules empty tmpfs; nothing of the machine's is touched. busybox sh runs its own applets before any
+# program in PATH, so the lvm hook's `busybox modprobe dm_mod` is the real one: with no /lib/modules it fails,
+# and the case checks that the hook says so and goes on. Needs busybox (Debian: busybox-static), else a TAP skip.
+set -u
+
+hooks_dir=${1:?usage: hook_scripts_test.sh HOOKS_DIR}
+hooks_dir=$(cd "$hooks_dir" && pwd)
+if [[ $(id -u) != 0 ]] || ! unshare -m true 2>/dev/null; then
+	echo "1..0 # SKIP needs root and unshare -m (a private mount namespace)"
+	exit 0
+fi
+busybox=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin type -P busybox) || {
+	echo "1..0 # SKIP needs busybox, the hooks' shell"
+	exit 0
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hook-scripts-test.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+checks=0 failures=0
+pass() { checks=$((checks + 1)); echo "ok $checks - $1"; }
+fail() {
+	checks=$((checks + 1)) failures=$((failures + 1))
+	echo "not ok $checks - $1"
+	shift
+	local line
+	for line in "$@"; do echo "#   $line"; done
+}
+
+# Fake programs: each appends "NAME ARGS" to $tmp/calls and exits with $FAKE_STATUS.
+mkdir -p "$tmp/bin"
+for program in e2fsck fsck.vfat lvm; do
+	printf '#!/bin/sh\necho "%s $*" >>"$CALLS"\nexit "${FAKE_STATUS:-0}"\n' "$program" >"$tmp/bin/$program"
+done
+chmod 0755 "$tmp/bin"/*
+
+# run_hook SCRIPT CMDLINE [VAR=VALUE...]: runs the hook; leaves $status, $calls (the fake programs' calls), $kmsg
+# (the messages), $checked (whether /run/initramfs/fsck-root was made).
+run_hook() {
+	local script=$1 cmdline=$2
+	shift 2
+	printf '%s\n' "$cmdline" >"$tmp/cmdline"
+	: >"$tmp/kmsg"
+	: >"$tmp/calls"
+	unshare -m --propagation private bash -c '
+		dir=$1 busybox=$2 script=$3
+		shift 3
+		mount --bind "$dir/cmdline" /proc/cmdline && mount --bind "$dir/kmsg" /dev/kmsg && mount -t tmpfs tmpfs /run &&
+			{ [ ! -d /lib/modules ] || mount -t tmpfs tmpfs /lib/modules; } || exit 99
+		env -i PATH="$dir/bin:/usr/sbin:/usr/bin:/sbin:/bin" CALLS="$dir/calls" RDINIT_STAGE=test RDINIT_ROOT=LABEL=root \
+			RDINIT_ROOT_DEVICE=/dev/fakeroot RDINIT_ROOT_FSTYPE=ext4 RDINIT_SYSROOT=/sysroot RDINIT_READ_WRITE=0 \
+			"$@" "$busybox" sh "$script"
+		status=$?
+		[ -e /run/initramfs/fsck-root ] && echo checked >"$dir/checked"
+		exit $status
+	' hook "$tmp" "$busybox" "$script" "$@" >"$tmp/output" 2>&1
+	status=$?
+	calls=$(cat "$tmp/calls")
+	kmsg=$(cat "$tmp/kmsg")
+	checked=no
+	[[ -e $tmp/checked ]] && checked=yes
+	rm -f "$tmp/checked"
+}
+
+# expect DESCRIPTION STATUS CALLS CHECKED KMSG-REGEXP: the last run exited STATUS, the fakes were called as CALLS
+# (exactly), /run/initramfs/fsck-root exists as CHECKED says, and a message matches KMSG-REGEXP.
+expect() {
+	local description=$1 want_status=$2 want_calls=$3 want_checked=$4 want_kmsg=$5
+	if [[ $status -eq $want_status && $calls == "$want_calls" && $checked == "$want_checked" ]] &&
+		grep -qE -- "$want_kmsg" <<<"$kmsg"; then
+		pass "$description"
+	else
+		fail "$description" "status $status (expected $want_status), calls '$calls' (expected '$want_calls')," \
+			"fsck-root: $checked (expected $want_checked), messages:" "$kmsg" "(expected /$want_kmsg/)" \
+			"output: $(cat "$tmp/output")"
+	fi
+}
+
+fsck=$hooks_dir/fsck/50-fsck
+run_hook "$fsck" "root=LABEL=root ro" FAKE_STATUS=0
+expect "fsck: a clean filesystem (0): e2fsck -a, the boot goes on, fsck-root for systemd" 0 \
+	"e2fsck -a /dev/fakeroot" yes '^<6>rdinit: fsck: /dev/fakeroot is clean \(e2fsck exit status 0\)$'
+check_line='^<6>rdinit: fsck: checking /dev/fakeroot \(ext4\): e2fsck -a /dev/fakeroot$'
+if grep -qE -- "$check_line" <<<"$kmsg"; then pass "fsck: says what it runs"; else fail "fsck: says what it runs" "$kmsg"; fi
+run_hook "$fsck" "" FAKE_STATUS=1
+expect "fsck: errors corrected (1): the boot goes on" 0 "e2fsck -a /dev/fakeroot" yes \
+	'^<5>rdinit: fsck: e2fsck corrected errors on /dev/fakeroot \(exit status 1\); going on$'
+for code in 2 3; do
+	run_hook "$fsck" "" FAKE_STATUS=$code
+	expect "fsck: reboot advised ($code): a warning, the boot goes on" 0 "e2fsck -a /dev/fakeroot" yes \
+		"^<4>rdinit: fsck: e2fsck corrected errors on /dev/fakeroot and advises a reboot \(exit status $code\)"
+done
+for code in 4 8 12 32; do
+	run_hook "$fsck" "" FAKE_STATUS=$code
+	expect "fsck: exit status $code: the hook fails with it, for the emergency screen" $code "e2fsck -a /dev/fakeroot" no \
+		"^<3>rdinit: fsck: e2fsck -a /dev/fakeroot exited with status $code"
+done
+run_hook "$fsck" "quiet fsck.mode=force ro"
+expect "fsck: fsck.mode=force adds -f" 0 "e2fsck -a -f /dev/fakeroot" yes 'is clean'
+run_hook "$fsck" "fsck.repair=yes"
+expect "fsck: fsck.repair=yes is -y" 0 "e2fsck -y /dev/fakeroot" yes 'is clean'
+run_hook "$fsck" "fsck.repair=no"
+expect "fsck: fsck.repair=no is -n" 0 "e2fsck -n /dev/fakeroot" yes 'is clean'
+run_hook "$fsck" "fsck.mode=skip" FAKE_STATUS=4
+expect "fsck: fsck.mode=skip checks nothing" 0 "" no 'not checking /dev/fakeroot: fsck.mode=skip'
+run_hook "$fsck" "rd.skipfsck" FAKE_STATUS=4
+expect "fsck: rd.skipfsck checks nothing" 0 "" no 'not checking /dev/fakeroot: fsck.mode=skip'
+run_hook "$fsck" "" RDINIT_ROOT_FSTYPE=vfat
+expect "fsck: vfat is checked with fsck.vfat" 0 "fsck.vfat -a /dev/fakeroot" yes 'is clean \(fsck.vfat exit status 0\)'
+run_hook "$fsck" "" RDINIT_ROOT_FSTYPE=xfs FAKE_STATUS=4
+expect "fsck: xfs is left to the kernel" 0 "" no 'not checking /dev/fakeroot: xfs is checked by the kernel as it mounts'
+run_hook "$fsck" "" RDINIT_ROOT_FSTYPE=rdinittestfs FAKE_STATUS=4
+expect "fsck: no checker in the image: not checked, the boot goes on" 0 "" no \
+	'^<4>rdinit: fsck: not checking /dev/fakeroot: the image has no fsck.rdinittestfs for rdinittestfs$'
+run_hook "$fsck" "" RDINIT_ROOT_DEVICE=
+expect "fsck: no root device: nothing to check" 0 "" no 'no root device named'
+
+lvm=$hooks_dir/lvm/50-lvm
+run_hook "$lvm" "root=/dev/mapper/vg-root"
+expect "lvm: activates every volume group" 0 "lvm vgchange --sysinit --activate y" no \
+	'^<6>rdinit: lvm: activating volume groups: all$'
+if grep -q '^<4>rdinit: lvm: unable to load dm_mod; trying lvm anyway$' <<<"$kmsg" && grep -q 'modprobe' "$tmp/output"; then
+	pass "lvm: loads dm_mod with busybox modprobe first, and goes on when it cannot"
+else
+	fail "lvm: loads dm_mod with busybox modprobe first, and goes on when it cannot" "$kmsg" "$(cat "$tmp/output")"
+fi
+run_hook "$lvm" "rd.lvm.vg=vg0 root=/dev/mapper/vg0-root rd.lvm.vg=vg1"
+expect "lvm: rd.lvm.vg= names the groups to activate" 0 "lvm vgchange --sysinit --activate y vg0 vg1" no \
+	'activating volume groups: vg0 vg1$'
+run_hook "$lvm" "rd.lvm=0"
+expect "lvm: rd.lvm=0 does nothing" 0 "" no 'rd.lvm=0: not activating volume groups'
+run_hook "$lvm" "" FAKE_STATUS=5
+expect "lvm: a failed activation fails the hook with lvm's status" 5 "lvm vgchange --sysinit --activate y" no \
+	'^<3>rdinit: lvm: lvm vgchange --activate y failed with exit status 5$'
+
+echo "1..$checks"
+[[ $failures -eq 0 ]]

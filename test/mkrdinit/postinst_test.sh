@@ -1,0 +1,95 @@
+#!/bin/bash
+# Tests mkrdinit/kernel-postinst.d/rdinit and kernel-postrm.d/rdinit as Debian's kernel packages call them
+# (run-parts --arg=KVER --arg=/boot/vmlinuz-KVER, DEB_MAINT_PARAMS set), with a configuration that points at
+# this build and a /boot made here.
+#
+# Usage: postinst_test.sh MKRDINIT SOURCE_DIR
+# Needs RDINIT_MODULES_DIR and RDINIT_KVER (a kernel's modules); without them exits 77, meson's skip.
+set -u
+
+mkrdinit=${1:?usage: postinst_test.sh MKRDINIT SOURCE_DIR}
+top=$(cd "${2:?usage: postinst_test.sh MKRDINIT SOURCE_DIR}" && pwd)
+[[ $mkrdinit == */* ]] && mkrdinit=$(cd "$(dirname "$mkrdinit")" && pwd)/$(basename "$mkrdinit")
+if [[ -z ${RDINIT_MODULES_DIR:-} || -z ${RDINIT_KVER:-} ]]; then
+	echo "1..0 # SKIP RDINIT_MODULES_DIR and RDINIT_KVER are not set (no kernel modules to test with)"
+	exit 0
+fi
+postinst=$top/mkrdinit/kernel-postinst.d/rdinit
+postrm=$top/mkrdinit/kernel-postrm.d/rdinit
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/postinst-test.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+checks=0 failures=0
+check() {
+	local description=$1
+	shift
+	checks=$((checks + 1))
+	if "$@"; then
+		echo "ok $checks - $description"
+	else
+		failures=$((failures + 1))
+		echo "not ok $checks - $description"
+		echo "#   failed: $*"
+		sed 's/^/#   /' "$tmp/stderr"
+	fi
+}
+
+mkdir -p "$tmp/boot"
+: >"$tmp/boot/vmlinuz-$RDINIT_KVER"
+printf '#!/bin/sh\n' >"$tmp/init"
+cat >"$tmp/mkrdinit.conf" <<EOF
+MKRDINIT=$mkrdinit
+RDINIT_INIT=$tmp/init
+HOOKS_DIR=$top/hooks
+HOOKS="base virtio ext4"
+COMPRESS=gzip
+MODULES_DIR=$RDINIT_MODULES_DIR
+EOF
+export RDINIT_CONF=$tmp/mkrdinit.conf
+image=$tmp/boot/rdinit.img-$RDINIT_KVER
+
+# run SCRIPT ARGS...: leaves the exit status in $rc, standard error in $tmp/stderr.
+run() {
+	"$@" 2>"$tmp/stderr"
+	rc=$?
+}
+
+run env DEB_MAINT_PARAMS="'configure' ''" "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "postinst KVER /boot/vmlinuz-KVER (configure): exit 0 and /boot/rdinit.img-KVER" \
+	test "$rc" -eq 0 -a -s "$image"
+check "the image is for KVER" \
+	bash -c "[[ \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
+check "the image has the configured hooks' modules and /init" \
+	bash -c "gzip -dc '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' && gzip -dc '$image' | cpio -it --quiet | grep -qx init"
+
+rm -f "$image"
+run env DEB_MAINT_PARAMS="'upgrade' '6.1.0-1'" "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "a step other than configure builds nothing" test "$rc" -eq 0 -a ! -e "$image"
+
+run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "run by hand (no DEB_MAINT_PARAMS), it builds" test "$rc" -eq 0 -a -s "$image"
+
+run "$postinst"
+check "no KVER: exit 2, naming the problem" bash -c "[[ $rc -eq 2 ]] && grep -q 'passed no kernel version' '$tmp/stderr'"
+
+printf 'MKRDINIT=/nonexistent/mkrdinit\n' >>"$tmp/mkrdinit.conf"
+rm -f "$image"
+run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "mkrdinit not installed: nothing to do, exit 0, saying so" \
+	bash -c "[[ $rc -eq 0 && ! -e '$image' ]] && grep -q 'is not installed' '$tmp/stderr'"
+
+sed -i '$d' "$tmp/mkrdinit.conf"
+run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+cp "$image" "$tmp/previous.img"
+printf 'HOOKS="base no-such-hook"\n' >>"$tmp/mkrdinit.conf"
+run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "mkrdinit fails: exit 1, the previous image kept" \
+	bash -c "[[ $rc -eq 1 ]] && cmp -s '$image' '$tmp/previous.img' && grep -q 'unable to build $image' '$tmp/stderr'"
+
+run "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "postrm removes the image" test "$rc" -eq 0 -a ! -e "$image"
+run "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "postrm with no image: exit 0" test "$rc" -eq 0
+
+echo "1..$checks"
+[[ $failures -eq 0 ]]
