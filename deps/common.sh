@@ -30,7 +30,7 @@ need_packages() {
 RDINIT_PACKAGES=(
 	build-essential musl-tools meson ninja-build pkg-config
 	dpkg-dev autoconf automake libtool autopoint gettext gtk-doc-tools bison flex
-	libarchive-dev liblzma-dev libkmod-dev kmod
+	libarchive-dev liblzma-dev liblz4-dev libkmod-dev kmod lvm2 busybox-static
 	qemu-system-x86 e2fsprogs fdisk cpio file util-linux zstd xz-utils gzip python3
 	clang libclang-rt-14-dev
 )
