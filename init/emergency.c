@@ -230,32 +230,36 @@ _Noreturn static void apply_policy(void)
 	}
 }
 
-void boot_failed(const char *fmt, ...)
+/* The screen for the cause, then the shell while it is allowed: once when the stage can try
+ * again (returns true), for good when it cannot; then the policy. */
+static bool fail(bool can_retry, const char *fmt, va_list ap)
 {
 	char cause[768];
-	va_list ap;
-	va_start(ap, fmt);
 	(void)vsnprintf(cause, sizeof cause, fmt, ap);
-	va_end(ap);
-
 	show_screen(cause);
-	if (shell_allowed() && rescue_shell("boot failed")) {
-		log_notice("trying again");
-		return;
+	while (shell_allowed() && rescue_shell(can_retry ? "boot failed" : "boot cannot go on from here")) {
+		if (can_retry) {
+			log_notice("trying again");
+			return true;
+		}
 	}
 	apply_policy();
 }
 
-_Noreturn void emergency(const char *fmt, ...)
+void boot_failed(const char *fmt, ...)
 {
-	char cause[768];
 	va_list ap;
 	va_start(ap, fmt);
-	(void)vsnprintf(cause, sizeof cause, fmt, ap);
+	(void)fail(true, fmt, ap);
 	va_end(ap);
+}
 
-	show_screen(cause);
-	while (shell_allowed() && rescue_shell("boot cannot go on from here"))
-		;
+_Noreturn void emergency(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	(void)fail(false, fmt, ap);
+	va_end(ap);
+	/* fail() returns only when it may try again, which emergency() never asks for. */
 	apply_policy();
 }

@@ -15,26 +15,16 @@
 #include <unistd.h>
 
 #include "../check.h"
+#include "fixture.h"
 #include "switchroot.h"
 
 static char base[64], outside[64];
-
-static void must(int r, const char *what)
-{
-	if (r < 0) {
-		printf("Bail out! %s: %s\n", what, strerror(errno));
-		exit(1);
-	}
-}
 
 static void put(const char *dir, const char *name, const char *content, mode_t mode)
 {
 	char path[512];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	must(fd, path);
-	must((int)write(fd, content, strlen(content)), path);
-	close(fd);
+	write_file(path, content, mode);
 }
 
 static void dir(const char *parent, const char *name)
@@ -49,26 +39,6 @@ static void tmpfs(const char *parent, const char *name)
 	char path[512];
 	snprintf(path, sizeof path, "%s%s%s", parent, *name ? "/" : "", name);
 	must(mount("tmpfs", path, "tmpfs", 0, "mode=0755"), path);
-}
-
-/* Content of dirfd/name, or "" when it cannot be read. */
-static const char *content_at(int dirfd, const char *name)
-{
-	static char buf[256];
-	buf[0] = '\0';
-	int fd = openat(dirfd, name, O_RDONLY);
-	if (fd < 0)
-		return "";
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	close(fd);
-	return buf;
-}
-
-static bool exists_at(int dirfd, const char *name)
-{
-	struct stat st;
-	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static void build_fixture(void)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "../check.h"
+#include "fixture.h"
 #include "switchroot.h"
 
 /* From <linux/fs.h>, which clashes with <sys/mount.h>. */
@@ -44,14 +45,6 @@
 static char base[64];
 static bool immutable_ok;
 
-static void must(int r, const char *what)
-{
-	if (r < 0) {
-		printf("Bail out! %s: %s\n", what, strerror(errno));
-		exit(1);
-	}
-}
-
 static const char *at(const char *name)
 {
 	static char paths[4][512];
@@ -63,35 +56,12 @@ static const char *at(const char *name)
 
 static void put(const char *name, const char *content, mode_t mode)
 {
-	int fd = open(at(name), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	must(fd, name);
-	size_t len = strlen(content);
-	must(write(fd, content, len) == (ssize_t)len ? 0 : -1, name);
-	close(fd);
+	write_file(at(name), content, mode);
 }
 
 static void dir(const char *name)
 {
 	must(mkdir(at(name), 0755), name);
-}
-
-static const char *content_at(int dirfd, const char *name)
-{
-	static char buf[256];
-	buf[0] = '\0';
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return "";
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	close(fd);
-	return buf;
-}
-
-static bool exists_at(int dirfd, const char *name)
-{
-	struct stat st;
-	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static bool is_mount_root(const char *path)
