@@ -119,7 +119,7 @@ class Guest:
 
 def build_image(scenario):
     image = os.path.join(VM, f"image-{scenario}.img")
-    hooks = [os.path.join(TOP, h) for h in ("hooks/base", "hooks/virtio", "hooks/ext4", "test/vm/hooks/shell")]
+    hooks = [os.path.join(TOP, h) for h in ("hooks/base", "hooks/virtio", "hooks/ext4", "hooks/rescue")]
     subprocess.run([os.path.join(BUILD, "mkrdinit", "mkrdinit"), "-k", os.environ["RDINIT_KVER"],
                     "-m", os.environ["RDINIT_MODULES_DIR"], "-o", image, "--compress", "gzip",
                     "-D", "RDINIT_INIT=" + os.environ["RDINIT_INIT"]] + hooks,
