@@ -53,6 +53,7 @@ struct boot_options {
 	enum boot_stage break_stage;	/* rd.break=, STAGE_NONE when absent */
 	enum emergency_action emergency_action;	/* rd.emergency= */
 	int hook_timeout_s;		/* rd.hook_timeout=, DEFAULT_HOOK_TIMEOUT_S when absent */
+	int uevent_buffer;		/* rd.uevent_buffer=, bytes; UEVENT_RCVBUF_DEFAULT when absent */
 	bool quiet;
 	struct cmdline_problem problems[CMDLINE_MAX_PROBLEMS];
 	size_t problem_count;

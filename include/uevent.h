@@ -31,8 +31,12 @@ int uevent_parse_netlink(char *buf, size_t len, struct uevent *ev);
 /* Parses a sysfs "uevent" file ("KEY=VALUE\n" lines), as read for enumeration. */
 int uevent_parse_sysfs(char *buf, size_t len, struct uevent *ev);
 
-/* Opens the socket (non-blocking, close-on-exec, large receive buffer, credentials on). */
-int uevent_monitor_open(void);
+/* Large enough for a coldplug of a big machine; the kernel only grants it to root. */
+#define UEVENT_RCVBUF_DEFAULT (16 * 1024 * 1024)
+
+/* Opens the socket (non-blocking, close-on-exec, credentials on) with a receive buffer of
+ * rcvbuf_bytes. */
+int uevent_monitor_open(int rcvbuf_bytes);
 
 /*
  * Receives one message into buf (UEVENT_BUFFER_SIZE + 1 bytes) and parses it.
@@ -46,6 +50,10 @@ int uevent_monitor_receive(int fd, char *buf, struct uevent *ev);
  * devices the kernel found before we listened announce themselves again. Returns the number
  * of devices triggered or -errno. */
 int uevent_coldplug(void);
+
+/* Calls visit with the modalias of each device under /sys/bus that has one: what coldplug
+ * would have announced, read without the event stream (after it overflowed). */
+int uevent_enumerate_modaliases(void (*visit)(const char *modalias, void *ctx), void *ctx);
 
 /* Calls visit for each block device in /sys/class/block with its uevent properties. */
 int uevent_enumerate_block(void (*visit)(const struct uevent *ev, void *ctx), void *ctx);

@@ -23,6 +23,7 @@ struct root_search {
 	struct blockdev *root;
 	bool found;
 	struct blockdev other_match;	/* a second device that root= names too */
+	bool rescan_needed;		/* the kernel dropped events: ask /sys once the queue is empty */
 	unsigned uevents, modules_loaded, forged;
 };
 
@@ -88,12 +89,24 @@ static void enumerated_block_device(const struct uevent *ev, void *ctx)
 	consider_block_device(ctx, ev);
 }
 
-/* The kernel dropped events: ask every device again and look at every block device. */
+static void enumerated_modalias(const char *modalias, void *ctx)
+{
+	load_modules_for(ctx, modalias);
+}
+
+/* The kernel dropped events, and asking for them again could overflow the same way: read /sys
+ * instead. Every device's modalias until no new driver loads (a driver brings new devices),
+ * then every block device. */
 static void rescan(struct root_search *s)
 {
 	log_warning("uevent queue overflowed; rescanning /sys");
+	for (int round = 0; round < 8; round++) {
+		unsigned loaded = s->modules_loaded;
+		(void)uevent_enumerate_modaliases(enumerated_modalias, s);
+		if (s->modules_loaded == loaded)
+			break;
+	}
 	(void)uevent_enumerate_block(enumerated_block_device, s);
-	(void)uevent_coldplug();
 }
 
 /* Reads everything queued, also past a match: a later event may name a second device with
@@ -104,12 +117,18 @@ static void drain_uevents(struct root_search *s, int fd)
 	struct uevent ev;
 	for (;;) {
 		int r = uevent_monitor_receive(fd, buf, &ev);
+		/* One rescan once the queue is empty, however often it overflowed meanwhile. */
+		if (r == -EAGAIN && s->rescan_needed) {
+			s->rescan_needed = false;
+			rescan(s);
+			continue;
+		}
 		if (r == -EAGAIN)
 			return;
 		if (r == 0)
 			handle_uevent(s, &ev);
 		else if (r == -ENOBUFS)
-			rescan(s);
+			s->rescan_needed = true;
 		else if (r == -EPERM)
 			log_warning("ignored a uevent that the kernel did not send (%u so far)", ++s->forged);
 		else if (r == -EBADMSG)
@@ -183,12 +202,16 @@ void wait_for_root(const struct boot_options *opts, struct blockdev *root)
 			 opts->rootdelay_s);
 		sleep_seconds(opts->rootdelay_s);
 	}
+	char built_for[128], running[128];
+	if (modload_image_kernel(built_for, sizeof built_for, running, sizeof running) == 0)
+		log_warning("this image was built for kernel %s, but %s is running: its modules will not load "
+			    "(rebuild it with mkrdinit -k %s)", built_for, running, running);
 	int r = modload_open(&s.kmod);
 	if (r < 0)
 		log_warning("unable to open the module index for this kernel: %s; loading no drivers",
 			    strerror(-r));
 	/* Listen before asking devices to announce themselves, or the answers are lost. */
-	int fd = uevent_monitor_open();
+	int fd = uevent_monitor_open(opts->uevent_buffer);
 	if (fd < 0)
 		emergency("unable to listen for uevents: %s", strerror(-fd));
 	r = uevent_coldplug();

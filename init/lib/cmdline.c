@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "uevent.h"
 
 int cmdline_for_each(const char *text, int (*visit)(const char *name, const char *value, void *ctx),
 		     void *ctx, char *bad_name, size_t bad_name_size)
@@ -296,6 +297,19 @@ static int on_rd_hook_timeout(struct boot_options *opts, const char *value, cons
 	return r;
 }
 
+/* Small buffers overflow sooner: for machines short of memory, and for testing the rescan. */
+static int on_rd_uevent_buffer(struct boot_options *opts, const char *value, const char **reason)
+{
+	int bytes;
+	int r = parse_int(value, 4096, 1 << 30, &bytes);
+	if (r < 0) {
+		*reason = "expected a number of bytes from 4096 to 1073741824";
+		return r;
+	}
+	opts->uevent_buffer = bytes;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	option_handler *handle;
@@ -315,6 +329,7 @@ static const struct {
 	{ "rd.break", on_rd_break },
 	{ "rd.emergency", on_rd_emergency },
 	{ "rd.hook_timeout", on_rd_hook_timeout },
+	{ "rd.uevent_buffer", on_rd_uevent_buffer },
 	{ "quiet", on_quiet },
 };
 
@@ -351,6 +366,7 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		.shell = -1,
 		.break_stage = STAGE_NONE,
 		.hook_timeout_s = DEFAULT_HOOK_TIMEOUT_S,
+		.uevent_buffer = UEVENT_RCVBUF_DEFAULT,
 	};
 	char bad_name[64];
 	int r = cmdline_for_each(text, visit_option, opts, bad_name, sizeof bad_name);

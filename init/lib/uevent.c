@@ -13,8 +13,6 @@
 #include "uevent.h"
 
 #define UEVENT_GROUP_KERNEL 1
-/* Large enough for a coldplug of a big machine; the kernel only grants it to root. */
-#define UEVENT_RCVBUF (16 * 1024 * 1024)
 
 static void set_property(struct uevent *ev, const char *key, const char *value)
 {
@@ -86,12 +84,12 @@ int uevent_parse_sysfs(char *buf, size_t len, struct uevent *ev)
 	return 0;
 }
 
-int uevent_monitor_open(void)
+int uevent_monitor_open(int rcvbuf_bytes)
 {
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
 	if (fd < 0)
 		return -errno;
-	int size = UEVENT_RCVBUF, on = 1;
+	int size = rcvbuf_bytes, on = 1;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = UEVENT_GROUP_KERNEL };
@@ -198,6 +196,39 @@ int uevent_coldplug(void)
 		total += r;
 	}
 	return total;
+}
+
+struct modalias_ctx {
+	void (*visit)(const char *modalias, void *ctx);
+	void *ctx;
+};
+
+static int read_modalias(int dirfd, const char *name, void *ctx)
+{
+	struct modalias_ctx *m = ctx;
+	char path[512], modalias[512];
+	(void)snprintf(path, sizeof path, "%s/modalias", name);
+	ssize_t len = sys_read_fileat(dirfd, path, modalias, sizeof modalias);
+	if (len <= 0)
+		return 0;
+	modalias[strcspn(modalias, "\n")] = '\0';
+	m->visit(modalias, m->ctx);
+	return 1;
+}
+
+static int modaliases_of_bus(int dirfd, const char *name, void *ctx)
+{
+	char path[512];
+	(void)snprintf(path, sizeof path, "%s/devices", name);
+	int fd = sys_openat(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
+	return fd < 0 ? 0 : for_each_entry(fd, read_modalias, ctx);
+}
+
+int uevent_enumerate_modaliases(void (*visit)(const char *modalias, void *ctx), void *ctx)
+{
+	struct modalias_ctx m = { visit, ctx };
+	int fd = sys_open("/sys/bus", O_RDONLY | O_DIRECTORY, 0);
+	return fd < 0 ? fd : for_each_entry(fd, modaliases_of_bus, &m);
 }
 
 struct enumerate_ctx {

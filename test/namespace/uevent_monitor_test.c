@@ -179,7 +179,7 @@ static void test_kernel(int mon)
 static void test_overflow(int mon)
 {
 	enum { BURST = 200 };
-	int small = uevent_monitor_open();
+	int small = uevent_monitor_open(UEVENT_RCVBUF_DEFAULT);
 	CHECK(small >= 0, "a second monitor opens (%d)", small);
 	if (small < 0)
 		return;
@@ -221,7 +221,7 @@ int main(void)
 	}
 	must(unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)");
 
-	int mon = uevent_monitor_open();
+	int mon = uevent_monitor_open(UEVENT_RCVBUF_DEFAULT);
 	if (mon < 0) {
 		printf("Bail out! uevent_monitor_open: %s\n", strerror(-mon));
 		return 1;

@@ -6,6 +6,7 @@
 
 #include "../check.h"
 #include "cmdline.h"
+#include "uevent.h"
 
 struct collected {
 	char names[16][64];
@@ -142,6 +143,13 @@ static void test_options(void)
 	CHECK(problem(&o, "rd.emergency") && o.emergency_action == EMERGENCY_DEFAULT, "an unknown rd.emergency action is rejected");
 	CHECK(problem(&o, "rd.hook_timeout") && o.hook_timeout_s == DEFAULT_HOOK_TIMEOUT_S, "rd.hook_timeout=0 is rejected");
 	CHECK(problem(&o, "rd.shell") && o.shell == -1, "rd.shell=maybe is rejected");
+
+	boot_options_parse("root=/dev/vda1", &o);
+	CHECK(o.uevent_buffer == UEVENT_RCVBUF_DEFAULT, "the uevent buffer defaults to 16 MiB");
+	boot_options_parse("root=/dev/vda1 rd.uevent_buffer=4096", &o);
+	CHECK(o.uevent_buffer == 4096, "rd.uevent_buffer=4096");
+	boot_options_parse("root=/dev/vda1 rd.uevent_buffer=100 rd.uevent_buffer=2GiB", &o);
+	CHECK(o.uevent_buffer == UEVENT_RCVBUF_DEFAULT && problem(&o, "rd.uevent_buffer"), "a too small or unreadable rd.uevent_buffer is rejected");
 
 	char longroot[700] = "root=/dev/";
 	memset(longroot + 10, 'x', 600);
