@@ -4,6 +4,13 @@
 
 struct kmod_ctx;
 
+#include <stddef.h>
+
+/* The kernel release the image's modules were built for (mkrdinit's /etc/rdinit/kernel-version)
+ * and the running one's. Returns 1 when they are the same, 0 when not, -errno when the image
+ * records none. */
+int modload_image_kernel(char *built_for, size_t built_size, char *running, size_t running_size);
+
 /* Opens libkmod on /lib/modules/$(uname -r) with its indexes loaded. -errno on failure. */
 int modload_open(struct kmod_ctx **ctx);
 void modload_close(struct kmod_ctx *ctx);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/reboot.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,19 +79,14 @@ static void report_missing_drivers(void)
 /* Returns whether the running kernel is the one the image's modules were built for. */
 static bool report_kernel(void)
 {
-	struct utsname un;
-	char built_for[128];
-	if (uname(&un) < 0)
-		return true;
-	if (sys_read_file("/etc/rdinit/kernel-version", built_for, sizeof built_for) <= 0) {
-		log_error("kernel %s; the image records no kernel version", un.release);
+	char built_for[128], running[128];
+	int r = modload_image_kernel(built_for, sizeof built_for, running, sizeof running);
+	if (r < 0) {
+		log_error("kernel %s; the image records no kernel version", running);
 		return true;
 	}
-	built_for[strcspn(built_for, "\n")] = '\0';
-	bool same = strcmp(built_for, un.release) == 0;
-	log_error("kernel %s; image built for %s%s", un.release, built_for,
-		  same ? "" : ": its modules cannot load");
-	return same;
+	log_error("kernel %s; image built for %s%s", running, built_for, r ? "" : ": its modules cannot load");
+	return r == 1;
 }
 
 static const struct blockdev *first_filesystem(void)

@@ -1,11 +1,27 @@
 /* Module loading is libkmod's job: lookup by alias, modules.dep, softdeps, blacklists. */
 #include <errno.h>
-#include <stdbool.h>
 #include <libkmod.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "modload.h"
+#include "sys.h"
+
+int modload_image_kernel(char *built_for, size_t built_size, char *running, size_t running_size)
+{
+	struct utsname un;
+	if (uname(&un) < 0)
+		return -errno;
+	(void)snprintf(running, running_size, "%s", un.release);
+	ssize_t len = sys_read_file("/etc/rdinit/kernel-version", built_for, built_size);
+	if (len <= 0)
+		return len < 0 ? (int)len : -ENODATA;
+	built_for[strcspn(built_for, "\n")] = '\0';
+	return strcmp(built_for, running) == 0;
+}
 
 /* libkmod logs through syslog by default; the stage decides what is worth saying. */
 static void quiet_kmod_log(void *data, int priority, const char *file, int line, const char *fn,
