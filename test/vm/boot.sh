@@ -105,6 +105,10 @@ forged-uevents)  append="root=UUID=$ROOT_UUID"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/forge" ;;
 uevent-storm)    append="root=UUID=$ROOT_UUID"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/storm" ;;
+uevent-overflow) append="root=UUID=$ROOT_UUID rd.uevent_buffer=4096"
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/storm" ;;
+other-kernel)    append="root=UUID=$ROOT_UUID rd.timeout=2 panic=1"
+                 image_from "$top/hooks/base" "$top/test/vm/hooks/other-kernel" ;;
 rw-files-intact) append="root=UUID=$ROOT_UUID rw"
                  dump_root "$RDINIT_DISK" "$vm/files-$scenario-before" ;;
 *) echo "Bail out! unknown scenario $scenario"; exit 1 ;;
@@ -160,6 +164,16 @@ uevent-storm)
 	expect_booted /dev/vda1 ro
 	seen=$(grep -a '^\[.*rdinit: timeline: .* root device /dev/vda1 found' "$log" | sed -n 's/.*; \([0-9]*\) uevents.*/\1/p')
 	if [ "${seen:-0}" -ge 400 ]; then ok "root was found amid the storm ($seen uevents)"; else not_ok "root was found amid the storm (${seen:-no} uevents)"; fi
+	;;
+uevent-overflow)
+	expect_booted /dev/vda1 ro
+	expect 'rdinit: uevent queue overflowed; rescanning /sys' "the overflow was seen and /sys rescanned"
+	;;
+other-kernel)
+	expect "rdinit: this image was built for kernel 9.9.9-other, but $RDINIT_KVER is running" "the mismatch is announced at boot"
+	expect_emergency "root=UUID=$ROOT_UUID did not appear within 2 s"
+	expect "rdinit: kernel $RDINIT_KVER; image built for 9.9.9-other: its modules cannot load" "the screen names both kernels"
+	expect 'rdinit: hint: rebuild the image for the running kernel' "the hint says to rebuild the image"
 	;;
 rw-files-intact)
 	expect_booted /dev/vda1 rw
