@@ -14,3 +14,5 @@ int sys_write_fileat(int dirfd, const char *path, const char *text);
 int sys_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
 	      const char *data);
 int sys_mkdir_p(const char *path, mode_t mode);
+/* Sleeps the whole time, however often a signal interrupts. */
+void sys_sleep_seconds(int seconds);

@@ -177,13 +177,6 @@ bool rescue_shell(const char *reason)
 	return r == 0;
 }
 
-static void sleep_seconds(int seconds)
-{
-	struct timespec ts = { .tv_sec = seconds };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* rd.emergency= first, then panic=; with neither, stay here for good. */
 _Noreturn static void apply_policy(void)
 {
@@ -206,7 +199,7 @@ _Noreturn static void apply_policy(void)
 	case EMERGENCY_REBOOT:
 		if (delay > 0) {
 			log_error("rebooting in %d s (panic=%d)", delay, delay);
-			sleep_seconds(delay);
+			sys_sleep_seconds(delay);
 		} else {
 			log_error("rebooting now");
 		}
@@ -220,7 +213,7 @@ _Noreturn static void apply_policy(void)
 	}
 	for (;;) {
 		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
-			sleep_seconds(3600);
+			sys_sleep_seconds(3600);
 	}
 }
 

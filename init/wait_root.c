@@ -13,6 +13,7 @@
 #include "log.h"
 #include "modload.h"
 #include "stages.h"
+#include "sys.h"
 #include "uevent.h"
 
 #define INITQUEUE_QUIET_MS 200
@@ -138,13 +139,6 @@ static void drain_uevents(struct root_search *s, int fd)
 	}
 }
 
-static void sleep_seconds(int seconds)
-{
-	struct timespec ts = { .tv_sec = seconds };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static void load_filesystem_modules(struct root_search *s)
 {
 	char types[CMDLINE_VALUE_MAX], alias[CMDLINE_VALUE_MAX + 8];
@@ -200,7 +194,7 @@ void wait_for_root(const struct boot_options *opts, struct blockdev *root)
 	if (opts->rootdelay_s > 0) {
 		log_info("rootdelay=%d: waiting %d s before looking for root", opts->rootdelay_s,
 			 opts->rootdelay_s);
-		sleep_seconds(opts->rootdelay_s);
+		sys_sleep_seconds(opts->rootdelay_s);
 	}
 	char built_for[128], running[128];
 	if (modload_image_kernel(built_for, sizeof built_for, running, sizeof running) == 0)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sys.h"
@@ -103,4 +104,11 @@ int sys_mkdir_p(const char *path, mode_t mode)
 				return 0;
 		}
 	}
+}
+
+void sys_sleep_seconds(int seconds)
+{
+	struct timespec ts = { .tv_sec = seconds };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
