@@ -21,9 +21,52 @@ need_packages() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	say "installing ${missing[*]}"
-	as_root apt-get update -qq || die "apt-get update failed"
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+	# apt and dpkg talk on stdout ("Selecting previously unselected package ..."), and callers such as
+	# qemu/prepare print assignments there for eval: everything they say goes to stderr.
+	as_root apt-get update -qq >&2 || die "apt-get update failed"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
 		|| die "unable to install ${missing[*]}"
+}
+
+# The Debian archive this machine uses ($1: main or security), for the private apt configurations below.
+debian_mirror() {
+	local uri
+	uri=$(apt-get indextargets --format '$(REPO_URI) $(SUITE)' 2>/dev/null |
+		awk -v want="$1" '($2 ~ /-security$/) == (want == "security") { print $1; exit }')
+	[ -n "$uri" ] || uri=http://deb.debian.org/debian$([ "$1" = security ] && echo -security)/
+	echo "$uri"
+}
+
+# apt for one Debian suite (bookworm, trixie), whatever this machine's own sources say: a sources list,
+# package lists and an archive cache of its own under $RDINIT_CACHE/apt/SUITE, which this machine's apt
+# never reads. Sets the array APT_SUITE_OPTS for apt-get and apt-cache; fetches the lists the first time
+# (or with --update); returns 1 when that fails. Only the indexes of main are used.
+apt_suite() {
+	local suite=$1 update=${2:-} dir mirror security
+	dir=$RDINIT_CACHE/apt/$suite
+	APT_SUITE_OPTS=(
+		-o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=-
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o Dir::Cache::archives="$dir/archives"
+		-o Dir::Etc::preferences=/dev/null -o Dir::Etc::preferencesparts="$dir/preferences.d"
+		# As root apt downloads as _apt, which cannot write into a private cache.
+		-o APT::Sandbox::User=root -o APT::Get::List-Cleanup=false
+	)
+	if [ ! -s "$dir/sources.list" ]; then
+		mirror=$(debian_mirror main) security=$(debian_mirror security)
+		mkdir -p "$dir/lists/partial" "$dir/cache" "$dir/archives/partial" "$dir/preferences.d"
+		cat >"$dir/sources.list.new" <<LIST
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
+deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite-updates main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $security $suite-security main
+LIST
+		mv -f "$dir/sources.list.new" "$dir/sources.list"
+		update=--update
+	fi
+	if [ "$update" = --update ] || ! ls "$dir/lists/"*_"$suite"_InRelease >/dev/null 2>&1; then
+		say "fetching the package lists of Debian $suite (private apt configuration in $dir)"
+		apt-get "${APT_SUITE_OPTS[@]}" update -qq >&2 || { say "unable to fetch the package lists of Debian $suite"; return 1; }
+	fi
 }
 
 # Everything rdinit's build, its image builder and its test bed use.
@@ -38,9 +81,16 @@ RDINIT_PACKAGES=(
 # Configure (once) and build the meson tree: /init and the tests for musl, mkrdinit for the host.
 build_rdinit() {
 	"$RDINIT_TOP/deps/build"
-	if [ ! -f "$RDINIT_BUILD/build.ninja" ]; then
+	# meson keeps the link flags pkg-config gave at setup: new libraries (a libkmod that needs liblzma)
+	# need a new setup (a reconfigure keeps what it found cached).
+	local deps
+	deps=$(cat "$RDINIT_MUSL"/.stamp-* "$RDINIT_CACHE/musl-cross.ini")
+	if [ -f "$RDINIT_BUILD/build.ninja" ] && [ "$(cat "$RDINIT_BUILD/.rdinit-deps" 2>/dev/null)" != "$deps" ]; then
+		meson setup --wipe "$RDINIT_BUILD" "$RDINIT_TOP" >/dev/null || die "meson setup --wipe failed"
+	elif [ ! -f "$RDINIT_BUILD/build.ninja" ]; then
 		meson setup "$RDINIT_BUILD" "$RDINIT_TOP" --cross-file "$RDINIT_CACHE/musl-cross.ini" \
 			--buildtype=minsize -Db_ndebug=true >/dev/null || die "meson setup failed"
 	fi
+	printf '%s\n' "$deps" >"$RDINIT_BUILD/.rdinit-deps"
 	ninja -C "$RDINIT_BUILD" >/dev/null || { ninja -C "$RDINIT_BUILD"; die "build failed"; }
 }
