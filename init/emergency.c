@@ -76,6 +76,50 @@ static void report_missing_drivers(void)
 		log_error("  ... and %u more", dropped);
 }
 
+/* A driver in the image that did not load is not a driver missing from it: name it, and why. */
+static void report_refused_modules(void)
+{
+	unsigned count, dropped;
+	const struct module_refusal *refused = modload_refused(&count, &dropped);
+	if (count == 0)
+		return;
+	log_error("modules in the image that could not be loaded:");
+	for (unsigned i = 0; i < count; i++)
+		log_error("  %s for %s: %s: %s", refused[i].module, refused[i].alias, refused[i].path,
+			  strerror(-refused[i].error));
+	if (dropped)
+		log_error("  ... and %u more", dropped);
+}
+
+/* One line on the first refused module, by what refused it. */
+static void report_refusal_hint(const struct module_refusal *refusal, bool same_kernel)
+{
+	char compression[32];
+	bool enforced;
+	kernel_module_abilities(compression, sizeof compression, &enforced);
+	switch (refusal_cause(refusal, compression, same_kernel)) {
+	case REFUSED_SIGNATURE:
+		log_error("hint: the kernel refused the signature of %s (%s): it accepts only modules signed "
+			  "with a key it trusts (module.sig_enforce=1%s, or lockdown under Secure Boot); put the "
+			  "kernel package's own, unmodified module files in the image", refusal->module,
+			  strerror(-refusal->error), enforced ? " is set" : "");
+		break;
+	case REFUSED_COMPRESSION:
+		log_error("hint: %s is compressed in a form that neither this kernel (it decompresses %s) nor "
+			  "rdinit (xz, zstd with its size recorded, gzip) could read; build the image from the "
+			  "kernel package's own module files", refusal->path, *compression ? compression : "nothing");
+		break;
+	case REFUSED_OTHER_KERNEL:
+		log_error("hint: %s was built for another kernel: rebuild the image for the running kernel: "
+			  "mkrdinit -k \"$(uname -r)\" ...", refusal->module);
+		break;
+	case REFUSED_OTHER:
+		log_error("hint: the kernel refused %s (%s); its own messages above say why", refusal->module,
+			  strerror(-refusal->error));
+		break;
+	}
+}
+
 /* Returns whether the running kernel is the one the image's modules were built for. */
 static bool report_kernel(void)
 {
@@ -113,13 +157,16 @@ static const struct blockdev *matching_device(void)
 static void report_hint(bool same_kernel)
 {
 	size_t count;
-	unsigned missing, dropped;
+	unsigned missing, refused_count, dropped;
 	(void)blockdevs_seen(&count);
 	(void)modload_unmatched(&missing, &dropped);
+	const struct module_refusal *refused = modload_refused(&refused_count, &dropped);
 	const struct blockdev *root = matching_device(), *fs = first_filesystem();
 
 	if (!same_kernel)
 		log_error("hint: rebuild the image for the running kernel: mkrdinit -k \"$(uname -r)\" ...");
+	else if (refused_count)
+		report_refusal_hint(&refused[0], same_kernel);
 	else if (count == 0 && missing)
 		log_error("hint: no disk appeared; add the drivers for the devices above to the image");
 	else if (count == 0)
@@ -143,6 +190,7 @@ static void show_screen(const char *cause)
 	report_request();
 	report_devices();
 	report_missing_drivers();
+	report_refused_modules();
 	report_hint(report_kernel());
 	if (boot_options)
 		run_hooks(STAGE_EMERGENCY, boot_options, matching_device());

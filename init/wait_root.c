@@ -33,13 +33,18 @@ static void load_modules_for(struct root_search *s, const char *alias)
 	if (!s->kmod)
 		return;
 	uint64_t start = timeline_now_ms();
-	int r = modload_alias(s->kmod, alias);
+	struct module_refusal refusal = { 0 };
+	int r = modload_alias(s->kmod, alias, &refusal);
 	if (r > 0) {
 		s->modules_loaded += (unsigned)r;
 		log_debug("loaded %d module(s) for %s in %llu ms", r, alias,
 			  (unsigned long long)(timeline_now_ms() - start));
 	} else if (r == -ENOENT) {
 		modload_remember_unmatched(alias);
+	} else if (r < 0 && refusal.module[0]) {
+		log_warning("unable to load module %s (%s) for %s: %s", refusal.module, refusal.path, alias,
+			    strerror(-r));
+		modload_remember_refused(alias, &refusal);
 	} else if (r < 0) {
 		log_warning("unable to load the module for %s: %s", alias, strerror(-r));
 	}

@@ -51,7 +51,39 @@ void modload_close(struct kmod_ctx *ctx)
 		kmod_unref(ctx);
 }
 
-int modload_alias(struct kmod_ctx *ctx, const char *alias)
+static bool module_is_loaded(struct kmod_module *mod)
+{
+	int state = kmod_module_get_initstate(mod);
+	return state == KMOD_MODULE_LIVE || state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_COMING;
+}
+
+static void copy_name(char *dst, size_t size, const char *src)
+{
+	(void)snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* libkmod loads the dependencies first and says only that something failed: the first module of
+ * the probe list that is not loaded now is the one. */
+static void name_refusal(struct kmod_module *mod, int error, struct module_refusal *refusal)
+{
+	struct kmod_module *failed = NULL;
+	struct kmod_list *deps = kmod_module_get_dependencies(mod), *item;
+	kmod_list_foreach(item, deps) {
+		struct kmod_module *dep = kmod_module_get_module(item);
+		if (!failed && !module_is_loaded(dep))
+			failed = kmod_module_ref(dep);
+		kmod_module_unref(dep);
+	}
+	kmod_module_unref_list(deps);
+	if (!failed)
+		failed = kmod_module_ref(mod);
+	copy_name(refusal->module, sizeof refusal->module, kmod_module_get_name(failed));
+	copy_name(refusal->path, sizeof refusal->path, kmod_module_get_path(failed));
+	refusal->error = error;
+	kmod_module_unref(failed);
+}
+
+int modload_alias(struct kmod_ctx *ctx, const char *alias, struct module_refusal *refusal)
 {
 	struct kmod_list *list = NULL, *item;
 	int r = kmod_module_new_from_lookup(ctx, alias, &list);
@@ -63,15 +95,16 @@ int modload_alias(struct kmod_ctx *ctx, const char *alias)
 	int inserted = 0, first_error = 0;
 	kmod_list_foreach(item, list) {
 		struct kmod_module *mod = kmod_module_get_module(item);
-		int state = kmod_module_get_initstate(mod);
-		if (state != KMOD_MODULE_LIVE && state != KMOD_MODULE_BUILTIN &&
-		    state != KMOD_MODULE_COMING) {
+		if (!module_is_loaded(mod)) {
 			r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL,
 							    NULL, NULL);
-			if (r == 0)
+			if (r == 0) {
 				inserted++;
-			else if (r < 0 && r != -EEXIST && !first_error)
+			} else if (r < 0 && r != -EEXIST && !first_error) {
 				first_error = r;
+				if (refusal)
+					name_refusal(mod, r, refusal);
+			}
 		}
 		kmod_module_unref(mod);
 	}
@@ -113,6 +146,32 @@ void modload_remember_unmatched(const char *modalias)
 	strncpy(unmatched[unmatched_count], modalias, sizeof unmatched[0] - 1);
 	unmatched_list[unmatched_count] = unmatched[unmatched_count];
 	unmatched_count++;
+}
+
+#define REFUSED_MAX 8
+
+static struct module_refusal refused[REFUSED_MAX];
+static unsigned refused_count, refused_dropped;
+
+void modload_remember_refused(const char *alias, const struct module_refusal *refusal)
+{
+	for (unsigned i = 0; i < refused_count; i++)
+		if (strcmp(refused[i].module, refusal->module) == 0)
+			return;
+	if (refused_count == REFUSED_MAX) {
+		refused_dropped++;
+		return;
+	}
+	refused[refused_count] = *refusal;
+	copy_name(refused[refused_count].alias, sizeof refused[0].alias, alias);
+	refused_count++;
+}
+
+const struct module_refusal *modload_refused(unsigned *count, unsigned *dropped)
+{
+	*count = refused_count;
+	*dropped = refused_dropped;
+	return refused;
 }
 
 const char *const *modload_unmatched(unsigned *count, unsigned *dropped)
