@@ -41,8 +41,9 @@ static const char usage_text[] =
 	"A HOOK with a '/' in it is a folder; a bare name (base, ext4) is a folder in the hooks folder.\n"
 	"\n"
 	"  -k, --kernel-version=KVER  kernel release whose modules go in (default: that of the running kernel)\n"
-	"  -m, --modules-dir=DIR      folder that holds KVER/ (default: /lib/modules)\n"
-	"  -f, --firmware-dir=DIR     where the firmware that modules name is taken from (default: /lib/firmware)\n"
+	"  -m, --modules-dir=DIR      folder that holds KVER/ (default: /lib/modules, else /usr/lib/modules)\n"
+	"  -f, --firmware-dir=DIR     where the firmware that modules name is taken from (default: /lib/firmware,\n"
+	"                             then /usr/lib/firmware)\n"
 	"  -o, --output=FILE          write the image to FILE (default: standard output, unless a terminal);\n"
 	"                             FILE appears only once complete, and not at all if the build fails\n"
 	"  -c, --compress=METHOD      none, gzip, zstd, xz or lz4 (default: none); xz is written with a CRC32 check\n"
@@ -81,8 +82,9 @@ static const char usage_text[] =
 	"lines from several hooks merge, different ones for the same path are an error.\n"
 	"`module` takes the module, its modules.dep closure and its softdeps (as `modprobe` would load them) from\n"
 	"DIR/KVER, as files under /lib/modules/KVER/ with the same relative paths, copied unchanged (signatures\n"
-	"intact); builtin modules need no file. Each firmware file a module's modinfo names comes from the firmware\n"
-	"folder (as NAME, NAME.xz or NAME.zst) to /lib/firmware/; a missing one is a warning. The image also gets\n"
+	"intact, compressed or not: .ko, .ko.xz, .ko.zst, .ko.gz); builtin modules need no file. Each firmware file a\n"
+	"module's modinfo names comes from the firmware folder (as NAME, NAME.xz or NAME.zst, as it is) to\n"
+	"/lib/firmware/; a missing one is a warning. The image also gets\n"
 	"its own modules.* indexes, made by depmod, and /" KERNEL_VERSION_PATH ".\n"
 	"`binary` takes a program of this machine (an absolute path, or a bare name looked for in " BINARY_SEARCH_PATH ")\n"
 	"with the shared libraries and the loader it needs, as the loader's --list (ldd) names them, each at its own\n"
@@ -254,8 +256,6 @@ static void parse_options(int argc, char **argv, struct options *opts)
 	};
 
 	*opts = (struct options){
-		.modules_dir = "/lib/modules",
-		.firmware_dir = "/lib/firmware",
 		.output = "-",
 		.compression = COMPRESSION_NONE,
 		.hooks_dir = MKRDINIT_HOOKS_DIR,
@@ -442,10 +442,15 @@ static int add_firmware(const struct options *opts, const char *firmware, const 
                         struct image *img, struct build_notes *notes)
 {
 	static const char *const suffixes[] = { "", ".xz", ".zst" };
+	/* Without -f, where Debian 12 (/lib) and the merged-/usr systems (Debian 13, Fedora, Arch) keep it. */
+	static const char *const default_dirs[] = { "/lib/firmware", "/usr/lib/firmware" };
+	const char *const *dirs = opts->firmware_dir ? &opts->firmware_dir : default_dirs;
+	size_t n_dirs = opts->firmware_dir ? 1 : sizeof(default_dirs) / sizeof(default_dirs[0]);
 	bool safe = firmware[0] && firmware[0] != '/' && !strstr(firmware, "..");
-	for (size_t i = 0; safe && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+	for (size_t i = 0; safe && i < sizeof(suffixes) / sizeof(suffixes[0]) * n_dirs; i++) {
+		const char *suffix = suffixes[i % 3], *dir = dirs[i / 3];
 		char *source, *path, *origin;
-		if (asprintf(&source, "%s/%s%s", opts->firmware_dir, firmware, suffixes[i]) < 0)
+		if (asprintf(&source, "%s/%s%s", dir, firmware, suffix) < 0)
 			return -ENOMEM;
 		struct stat st;
 		if (stat(source, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -453,7 +458,8 @@ static int add_firmware(const struct options *opts, const char *firmware, const 
 			continue;
 		}
 		int r = 0;
-		if (asprintf(&path, "lib/firmware/%s%s", firmware, suffixes[i]) < 0)
+		/* Compressed as shipped: the kernel's loader decompresses it. */
+		if (asprintf(&path, "lib/firmware/%s%s", firmware, suffix) < 0)
 			r = -ENOMEM;
 		else if (asprintf(&origin, "firmware of module %s (%s)", module->name, module->origin) < 0) {
 			free(path);
@@ -467,7 +473,7 @@ static int add_firmware(const struct options *opts, const char *firmware, const 
 		return r;
 	}
 	warn("firmware %s of module %s (%s) is not in %s; left out", firmware, module->name, module->origin,
-	     safe ? opts->firmware_dir : "a firmware folder");
+	     !safe ? "a firmware folder" : opts->firmware_dir ? opts->firmware_dir : "/lib/firmware or /usr/lib/firmware");
 	notes->firmware_missing++;
 	return 0;
 }
@@ -570,11 +576,17 @@ static int add_modules(const struct options *opts, const struct manifest *m, con
 
 	/* Canonical, because libkmod makes the tree absolute and the files' paths in the image are what follows it. */
 	char *given_tree = NULL, *tree = NULL;
-	if (asprintf(&given_tree, "%s/%s", opts->modules_dir, kver) < 0) {
+	if (!opts->modules_dir) {
+		r = modules_find_tree("", kver, &given_tree);
+		if (r < 0)
+			complain("unable to find the modules of kernel %s in /lib/modules or /usr/lib/modules: %s; use -m DIR",
+			         kver, strerror(-r));
+	} else if (asprintf(&given_tree, "%s/%s", opts->modules_dir, kver) < 0) {
 		given_tree = NULL;
 		r = -ENOMEM;
 		complain("unable to resolve modules: %s", strerror(ENOMEM));
-	} else if (!(tree = realpath(given_tree, NULL))) {
+	}
+	if (r == 0 && !(tree = realpath(given_tree, NULL))) {
 		r = -errno;
 		complain("unable to find the modules of kernel %s at %s: %s", kver, given_tree, strerror(-r));
 	}

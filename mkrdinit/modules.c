@@ -289,6 +289,23 @@ int modules_resolve(const char *tree, struct module_request *requests, size_t n_
 	return r;
 }
 
+int modules_find_tree(const char *root, const char *kver, char **tree)
+{
+	static const char *const dirs[] = { "/lib/modules", "/usr/lib/modules" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *candidate;
+		if (asprintf(&candidate, "%s%s/%s", root, dirs[i], kver) < 0)
+			return -ENOMEM;
+		struct stat st;
+		if (stat(candidate, &st) == 0 && S_ISDIR(st.st_mode)) {
+			*tree = candidate;
+			return 0;
+		}
+		free(candidate);
+	}
+	return -ENOENT;
+}
+
 void module_set_free(struct module_set *set)
 {
 	for (size_t i = 0; i < set->n_files; i++)

@@ -54,5 +54,10 @@ int modules_resolve(const char *tree, struct module_request *requests, size_t n_
 int modules_build_indexes(const char *tree, const char *kver, const struct module_set *set, const char *depmod,
                           struct module_indexes *out, char *err, size_t err_size);
 
+/* Where KVER's modules are when no folder is given: the first of ROOT/lib/modules/KVER (Debian 12 and older) and
+ * ROOT/usr/lib/modules/KVER (merged /usr: Debian 13, Fedora, Arch) that is a folder, in *TREE (malloc'ed). ROOT is
+ * "" for this machine. Returns 0, -ENOENT when neither is, or -ENOMEM. */
+int modules_find_tree(const char *root, const char *kver, char **tree);
+
 void module_set_free(struct module_set *set);
 void module_indexes_free(struct module_indexes *indexes);
