@@ -10,6 +10,8 @@
  *   realinit: root source=<dev> fstype=<type> options=<options>
  *                                              the last /proc/self/mountinfo entry for "/"; options as
  *                                              mount(8) shows them: rw|ro, per-mount, then super options
+ *   realinit: module compression=<xz|zstd|gzip|none>
+ *                                              what the kernel decompresses itself (/sys/module/compression)
  *   realinit: uptime_ms=<ms>                   CLOCK_MONOTONIC when main() started
  *   realinit: kmsg <text>                      every /dev/kmsg record whose text holds "rdinit:"
  *   realinit: done
@@ -319,6 +321,18 @@ static void report_kmsg(void)
 	(void)close(fd);
 }
 
+/* What the kernel decompresses itself: a test of compressed modules needs to know whether rdinit had to. */
+static void report_module_compression(void)
+{
+	char *text = slurp("/sys/module/compression");
+	if (text)
+		text[strcspn(text, "\n")] = '\0';
+	puts0("realinit: module compression=");
+	puts0(text && *text ? text : "none");
+	endline();
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec ts;
@@ -354,6 +368,7 @@ int main(int argc, char **argv)
 	}
 
 	report_root();
+	report_module_compression();
 
 	puts0("realinit: uptime_ms=");
 	putu((unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000);

@@ -8,9 +8,21 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/qemu/disk.env"
-scenario=${1:?usage: boot.sh SCENARIO}
+scenario=${1:?usage: boot.sh SCENARIO[@KERNEL]}
 
-if [ -z "${RDINIT_VMLINUZ:-}" ] || [ -z "${RDINIT_IMAGE:-}" ] || [ -z "${RDINIT_DISK:-}" ]; then
+# SCENARIO@KERNEL boots another of qemu/prepare's kernels: trixie (Debian 13, modules .ko.xz, which it
+# decompresses itself) or trixie-zst (the same modules as .ko.zst, which it cannot: /init must).
+case $scenario in
+*@trixie) k=RDINIT_TRIXIE ;;
+*@trixie-zst) k=RDINIT_TRIXIE_ZST ;;
+*@*) echo "Bail out! unknown kernel in $scenario"; exit 1 ;;
+*) k=RDINIT ;;
+esac
+v=${k}_KVER; KVER=${!v:-}
+v=${k}_VMLINUZ; VMLINUZ=${!v:-}
+v=${k}_MODULES_DIR; MODULES_DIR=${!v:-}
+v=${k}_IMAGE; image=${!v:-}
+if [ -z "$VMLINUZ" ] || [ -z "$image" ] || [ -z "${RDINIT_DISK:-}" ]; then
 	echo "1..0 # SKIP no kernel, image or disk: run through test/run"
 	exit 0
 fi
@@ -25,6 +37,7 @@ reject() { if grep -aqE -- "$1" "$log"; then not_ok "$2 (found /$1/ in $log)"; e
 # The real init ran as PID 1 on DEVICE, mounted with MODE (ro or rw), and saw rdinit's log.
 expect_booted() {
 	local device=$1 mode=$2
+	expect "^\[ *[0-9.]+\] Linux version $(sed 's/[.+]/\\&/g' <<<"$KVER") " "the kernel is $KVER"
 	expect '^realinit: pid=1$' "the real init runs as PID 1"
 	expect "^realinit: root source=$device fstype=ext4 " "/ is $device, ext4"
 	expect "^realinit: root .* options=$mode(,|$)" "/ is mounted $mode"
@@ -45,13 +58,12 @@ expect_emergency() {
 
 absent_uuid=00000000-dead-beef-0000-000000000000
 vm=${RDINIT_BUILD:-$top/build}/vm
-image=$RDINIT_IMAGE
 disks=("$RDINIT_DISK")
 
 # An image of this scenario's own, from the hooks named (test fixtures in test/vm/hooks).
 image_from() {
 	image=$vm/image-$scenario.img
-	"${RDINIT_BUILD:-$top/build}/mkrdinit/mkrdinit" -k "$RDINIT_KVER" -m "$RDINIT_MODULES_DIR" -o "$image" \
+	"${RDINIT_BUILD:-$top/build}/mkrdinit/mkrdinit" -k "$KVER" -m "$MODULES_DIR" -o "$image" \
 		--compress gzip -D RDINIT_INIT="$RDINIT_INIT" -D RDINIT_UEVENT_NOISE="${RDINIT_UEVENT_NOISE:-/missing}" \
 		"$@" 2>/dev/null
 }
@@ -64,8 +76,32 @@ dump_root() {
 	debugfs -R "rdump / $2" "$part" >/dev/null 2>&1
 	rm -f "$part"
 }
+# A copy of the kernel's modules (hard links) in which module $1 has lost its signature (strip drops
+# what follows the ELF sections), depmod'ed again; prints the copy's modules folder.
+unsigned_tree() {
+	local tree=$vm/modules-$scenario file
+	rm -rf "$tree" && mkdir -p "$tree/lib/modules"
+	cp -al "$MODULES_DIR/$KVER" "$tree/lib/modules/"
+	file=$(find "$tree/lib/modules/$KVER" -name "$1.ko")
+	rm -f "$file"
+	strip --strip-debug -o "$file" "$MODULES_DIR/$KVER/${file#"$tree/lib/modules/$KVER/"}"
+	depmod -b "$tree" "$KVER"
+	echo "$tree/lib/modules"
+}
+
+# The image's cpio archive, uncompressed.
+image_cpio() {
+	case $(head -c 4 "$image" | od -An -tx1 | tr -d ' ') in
+	28b52ffd) zstd -dc "$image" ;;
+	1f8b*) gzip -dc "$image" ;;
+	*) cat "$image" ;;
+	esac
+}
+# The file names of the image's modules.
+image_modules() { image_cpio | cpio -it --quiet 2>/dev/null | grep '^lib/modules/.*\.ko'; }
+
 # Every boot: a crash of PID 1 reboots at once (panic=-1), which ends QEMU instead of hanging.
-case $scenario in
+case ${scenario%@*} in
 uuid)            append="root=UUID=$ROOT_UUID" ;;
 uuid-upper-rw)   append="root=UUID=${ROOT_UUID^^} rw" ;;
 devname-rw)      append="root=/dev/vda1 rw" ;;
@@ -109,6 +145,9 @@ uevent-overflow) append="root=UUID=$ROOT_UUID rd.uevent_buffer=4096"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/storm" ;;
 other-kernel)    append="root=UUID=$ROOT_UUID rd.timeout=2 panic=1"
                  image_from "$top/hooks/base" "$top/test/vm/hooks/other-kernel" ;;
+unsigned-module) append="root=UUID=$ROOT_UUID rd.timeout=3 panic=1 module.sig_enforce=1"
+                 MODULES_DIR=$(unsigned_tree virtio_blk)
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" ;;
 rw-files-intact) append="root=UUID=$ROOT_UUID rw"
                  dump_root "$RDINIT_DISK" "$vm/files-$scenario-before" ;;
 *) echo "Bail out! unknown scenario $scenario"; exit 1 ;;
@@ -132,13 +171,35 @@ for i in "${!disks[@]}"; do
 	before_sums+=("$(sha256sum <"${disks[$i]}")")
 done
 status=0
-"$top/qemu/boot" --kernel "$RDINIT_VMLINUZ" --initrd "$image" "${disk_args[@]}" --write \
+"$top/qemu/boot" --kernel "$VMLINUZ" --initrd "$image" "${disk_args[@]}" --write \
 	--append "rdinit=/init $append" --log "$log" --timeout 240 || status=$?
 if [ "$status" -eq 0 ]; then ok "QEMU ended on its own"; else not_ok "QEMU ended on its own (exit $status)"; fi
 reject 'Attempted to kill init' "PID 1 never exited"
 reject 'Kernel panic' "no kernel panic"
 
+# The kernel's own modules, or the .ko.zst copies: what the kernel could not decompress, rdinit did.
 case $scenario in
+*@trixie | *@trixie-zst)
+	suffix=.ko.xz
+	[ "${scenario#*@}" = trixie ] || suffix=.ko.zst
+	if image_modules | grep -q "/virtio_blk\\$suffix\$" && ! image_modules | grep -qv "\\$suffix\$"; then
+		ok "every module in the image is $suffix"
+	else
+		not_ok "every module in the image is $suffix"
+	fi
+	blk=$(image_modules | grep "/virtio_blk\\$suffix\$")
+	if cmp -s <(image_cpio | cpio -i --to-stdout --quiet "$blk" 2>/dev/null) "$MODULES_DIR/${blk#lib/modules/}"; then
+		ok "virtio_blk$suffix is in the image byte for byte as in the kernel's tree (compressed, signed)"
+	else
+		not_ok "virtio_blk$suffix is in the image byte for byte as in the kernel's tree (compressed, signed)"
+	fi
+	reject 'rdinit: unable to load' "every module loaded"
+	# Where the real init ran, it read what the kernel decompresses itself: xz, never zstd.
+	case ${scenario%@*} in absent) ;; *) expect '^realinit: module compression=xz$' "the kernel decompresses xz (not zstd) itself" ;; esac
+	;;
+esac
+
+case ${scenario%@*} in
 uuid|label|by-label|by-uuid|partuuid|by-partuuid|partlabel|by-partlabel|majmin|hex|rootfstype-list)
 	expect_booted /dev/vda1 ro
 	expect '^realinit: argv=/sbin/init$' "the real init got its own path as argv[0] and no arguments"
@@ -237,6 +298,15 @@ poweroff)
 	expect 'rdinit: powering off \(rd.emergency=poweroff\)' "rd.emergency=poweroff announces it"
 	expect 'reboot: Power down' "the kernel powered the machine off"
 	reject 'Restarting system' "it did not reboot"
+	;;
+unsigned-module)
+	expect_emergency "root=UUID=$ROOT_UUID did not appear within 3 s"
+	expect "rdinit: unable to load module virtio_blk \(/lib/modules/$KVER/kernel/drivers/block/virtio_blk.ko\) for virtio:d00000002v00001AF4: Key was rejected by service" "the refusal is logged when it happens"
+	expect 'rdinit: modules in the image that could not be loaded:' "the screen lists the refused modules"
+	expect "rdinit:   virtio_blk for virtio:d00000002v00001AF4: /lib/modules/$KVER/kernel/drivers/block/virtio_blk.ko: Key was rejected by service" "the screen names the module, its file and the error"
+	expect 'rdinit: hint: the kernel refused the signature of virtio_blk \(Key was rejected by service\): .*module.sig_enforce=1 is set' "the hint is the signature, not a missing driver"
+	reject 'hint: no disk appeared; add the drivers' "the screen does not say to add the driver"
+	rm -rf "$vm/modules-$scenario"
 	;;
 absent)
 	expect_emergency "root=UUID=$absent_uuid did not appear within 5 s"
