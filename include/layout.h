@@ -1,0 +1,49 @@
+/* What an rdinit image holds and where: written by mkrdinit, read by /init. One place for both, so
+ * that the two programs cannot disagree about a path or a stage's name. */
+#pragma once
+#include <stddef.h>
+#include <string.h>
+
+/* A hook for stage S is an executable IMAGE_HOOKS_DIR/S/NAME; they run in lexical order of NAME. */
+#define IMAGE_HOOKS_DIR "/lib/rdinit/hooks"
+/* The kernel release the image's modules are for, one line: /init compares it with uname -r. */
+#define IMAGE_KERNEL_VERSION "/etc/rdinit/kernel-version"
+/* The shell of rd.shell and rd.break, when the image has one (the rescue hook). */
+#define IMAGE_SHELL "/bin/sh"
+/* Where /init mounts the new root. */
+#define IMAGE_SYSROOT "/sysroot"
+/* PATH for everything /init runs (hooks, the shell, a storage layer's program), and where mkrdinit
+ * looks for a `binary` line's bare name. */
+#define IMAGE_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The points of the boot where hooks run and rd.break= can stop, named as dracut names them. */
+enum boot_stage {
+	STAGE_PRE_UDEV,		/* after the early mounts, before uevent handling */
+	STAGE_INITQUEUE,	/* while waiting for root, each time the uevent queue goes quiet */
+	STAGE_PRE_MOUNT,	/* root found, not mounted yet */
+	STAGE_PRE_PIVOT,	/* root mounted on /sysroot, before the switch */
+	STAGE_EMERGENCY,	/* boot failed */
+	STAGE_COUNT,
+	STAGE_NONE = -1,
+};
+
+static inline const char *boot_stage_name(enum boot_stage stage)
+{
+	static const char *const names[STAGE_COUNT] = {
+		[STAGE_PRE_UDEV] = "pre-udev",
+		[STAGE_INITQUEUE] = "initqueue",
+		[STAGE_PRE_MOUNT] = "pre-mount",
+		[STAGE_PRE_PIVOT] = "pre-pivot",
+		[STAGE_EMERGENCY] = "emergency",
+	};
+	return stage >= 0 && stage < STAGE_COUNT ? names[stage] : "none";
+}
+
+/* The stage of that name, or STAGE_NONE. */
+static inline enum boot_stage boot_stage_from_name(const char *name)
+{
+	for (int s = 0; s < STAGE_COUNT; s++)
+		if (strcmp(name, boot_stage_name((enum boot_stage)s)) == 0)
+			return (enum boot_stage)s;
+	return STAGE_NONE;
+}
