@@ -1,14 +1,45 @@
-/* Probing block devices with libblkid, and the list of those seen during this boot. */
+/* Block devices: what libblkid and sysfs say about each one, and the table of those seen during this
+ * boot, which is the graph the root is matched on (each device knows the devices it is made of). */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
-#include "rootspec.h"
+
+#define DEVICES_MAX 256
+#define DEVICE_LOWER_MAX 8
+
+struct devnum {
+	unsigned major, minor;
+};
+
+struct blockdev {
+	char name[32];			/* kernel name: vda1 */
+	unsigned major, minor;
+	unsigned long long size_bytes;
+	int partno;			/* 0 for a whole disk */
+	unsigned disk_major, disk_minor;	/* the whole disk a partition belongs to */
+	char type[32];
+	char uuid[64];
+	char label[256];
+	char partuuid[64];
+	char partlabel[256];
+	char dm_name[128];		/* device-mapper name, from sysfs dm/name */
+	/* What it is made of (sysfs slaves/): the members of a dm or md device. */
+	struct devnum lower[DEVICE_LOWER_MAX];
+	size_t n_lower;
+};
+
+struct devices {
+	struct blockdev list[DEVICES_MAX];
+	size_t count;
+	unsigned dropped;		/* devices that appeared when the table was full */
+};
 
 /* Fills dev (name, major, minor already set by the caller) from sysfs and libblkid.
  * Returns 0 or -errno (-ENOMEDIUM for an empty drive). */
 int blockdev_probe(struct blockdev *dev);
 
-/* The devices seen, for root matching and for the emergency screen. Adding a device
- * already present (same major:minor) replaces it. Returns the stored entry, or NULL when
- * the table is full. */
-const struct blockdev *blockdevs_remember(const struct blockdev *dev);
-const struct blockdev *blockdevs_seen(size_t *count);
+/* Adds dev, or replaces the entry with the same major:minor. Returns the stored entry, or NULL
+ * (and counts it in dropped) when the table is full. */
+struct blockdev *devices_add(struct devices *devices, const struct blockdev *dev);
+/* Forgets the device with that number: it was removed. */
+void devices_remove(struct devices *devices, unsigned major, unsigned minor);

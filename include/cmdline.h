@@ -2,31 +2,14 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include "layout.h"
+#include "policy.h"
 #include "rootspec.h"
 
 #define CMDLINE_MAX 4096
 #define CMDLINE_VALUE_MAX 512
 #define CMDLINE_MAX_PROBLEMS 8
-
-/* The points where hooks run and rd.break= can stop, named as dracut names them. */
-enum boot_stage {
-	STAGE_PRE_UDEV,		/* after the early mounts, before uevent handling */
-	STAGE_INITQUEUE,	/* while waiting for root, each time the uevent queue goes quiet */
-	STAGE_PRE_MOUNT,	/* root found, not mounted yet */
-	STAGE_PRE_PIVOT,	/* root mounted on /sysroot, before the switch */
-	STAGE_EMERGENCY,	/* boot failed */
-	STAGE_COUNT,
-	STAGE_NONE = -1,
-};
-
-const char *boot_stage_name(enum boot_stage stage);
-
-enum emergency_action {
-	EMERGENCY_DEFAULT,	/* panic= decides; without it, stay */
-	EMERGENCY_REBOOT,
-	EMERGENCY_POWEROFF,
-	EMERGENCY_HALT,
-};
+#define CMDLINE_LIST_MAX 8	/* values of a repeatable parameter */
 
 /* One parameter the parser refused, kept so the stage can say which and why. */
 struct cmdline_problem {
@@ -55,6 +38,9 @@ struct boot_options {
 	int hook_timeout_s;		/* rd.hook_timeout=, DEFAULT_HOOK_TIMEOUT_S when absent */
 	int uevent_buffer;		/* rd.uevent_buffer=, bytes; UEVENT_RCVBUF_DEFAULT when absent */
 	bool quiet;
+	bool lvm;			/* rd.lvm=0 turns the lvm layer off */
+	char lvm_vg[CMDLINE_LIST_MAX][128];	/* rd.lvm.vg=, repeatable: the groups to activate */
+	size_t lvm_vg_count;
 	struct cmdline_problem problems[CMDLINE_MAX_PROBLEMS];
 	size_t problem_count;
 };

@@ -7,7 +7,8 @@
 
 struct kmod_ctx;
 
-/* The kernel release the image's modules were built for (mkrdinit's /etc/rdinit/kernel-version)
+/* The kernel release the image's modules were built for (IMAGE_KERNEL_VERSION, which mkrdinit
+ * writes)
  * and the running one's. Returns 1 when they are the same, 0 when not, -errno when the image
  * records none. */
 int modload_image_kernel(char *built_for, size_t built_size, char *running, size_t running_size);
@@ -24,12 +25,3 @@ void modload_close(struct kmod_ctx *ctx);
  * not NULL) names the module that failed.
  */
 int modload_alias(struct kmod_ctx *ctx, const char *alias, struct module_refusal *refusal);
-
-/* MODALIASes of devices that can hold or reach a disk (PCI storage and USB controllers,
- * virtio, USB, SCSI, MMC) for which no module matched, for the emergency screen: a missing
- * driver shows up there. */
-void modload_remember_unmatched(const char *modalias);
-/* Modules that could not be loaded, once each, for the emergency screen. */
-void modload_remember_refused(const char *alias, const struct module_refusal *refusal);
-const struct module_refusal *modload_refused(unsigned *count, unsigned *dropped);
-const char *const *modload_unmatched(unsigned *count, unsigned *dropped);

@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "blockdev.h"
+
 #define ROOT_SPEC_VALUE_MAX 256
 
 enum root_kind {
@@ -22,20 +24,6 @@ struct root_spec {
 	int partnroff;				/* ROOT_BY_PARTUUID's /PARTNROFF=N, else 0 */
 };
 
-/* What libblkid and sysfs told us about one block device. */
-struct blockdev {
-	char name[32];			/* kernel name: vda1 */
-	unsigned major, minor;
-	unsigned long long size_bytes;
-	int partno;			/* 0 for a whole disk */
-	unsigned disk_major, disk_minor;	/* the whole disk a partition belongs to */
-	char type[32];
-	char uuid[64];
-	char label[256];
-	char partuuid[64];
-	char partlabel[256];
-	char dm_name[128];		/* device-mapper name, from sysfs dm/name */
-};
 
 /* Returns 0, or -EINVAL with *reason set to a static explanation. */
 int root_spec_parse(const char *text, struct root_spec *spec, const char **reason);

@@ -1,6 +1,7 @@
 /* Running child programs from PID 1: hooks and the rescue shell. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 
 struct program_result {
 	bool timed_out;
@@ -17,6 +18,9 @@ struct program_result {
  */
 int run_program(const char *path, char *const argv[], char *const envp[], bool interactive,
 		int timeout_ms, struct program_result *result);
+
+/* The first executable file named name in IMAGE_PATH's folders, into path. Returns 0 or -ENOENT. */
+int find_program(const char *name, char *path, size_t size);
 
 /* Reaps every child that has already exited. */
 void reap_children(void);

@@ -1,20 +1,21 @@
-/* The boot stages, in the order main() runs them. Each logs its own failures and ends in
- * emergency() when boot cannot go on: they return only on success. */
+/* The boot stages, in the order main() runs them. Each returns 0, or -errno with boot->failure
+ * saying why; main() decides what happens then. None of them calls another. */
 #pragma once
-#include "cmdline.h"
-#include "rootspec.h"
+#include <stdbool.h>
 
-#define SYSROOT "/sysroot"
+#include "boot.h"
+#include "layout.h"
 
-#define HOOKS_DIR "/lib/rdinit/hooks"
-
-void mount_early_filesystems(void);
-void read_boot_options(struct boot_options *opts);
-void wait_for_root(const struct boot_options *opts, struct blockdev *root);
-void mount_root(const struct boot_options *opts, const struct blockdev *root);
-/* Runs the image's hooks for stage (every executable in HOOKS_DIR/<stage>, in lexical order), then stops for
- * rd.break= when it names this stage. root is NULL before it is found. */
-void run_hooks(enum boot_stage stage, const struct boot_options *opts, const struct blockdev *root);
+int mount_early_filesystems(struct boot *boot);
+int read_boot_options(struct boot *boot);
+/* Listens to uevents, loads the drivers they ask for, probes each block device once and hands it
+ * to its storage layer, until a device of the graph is the one root= names, or the timeout. */
+int find_root(struct boot *boot);
+/* Loads the filesystem's module and mounts the root on IMAGE_SYSROOT with libmount. */
+int mount_root(struct boot *boot);
+/* The image's hooks for stage (every executable in IMAGE_HOOKS_DIR/<stage>, in lexical order). */
+int run_hooks(struct boot *boot, enum boot_stage stage);
 /* Whether the image has any hook for stage. */
 bool hooks_present(enum boot_stage stage);
-_Noreturn void start_real_init(const struct boot_options *opts, char **argv);
+/* Chooses the real init, switches to the new root and execs it: returns only when that failed. */
+int start_real_init(struct boot *boot);

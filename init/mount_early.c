@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "emergency.h"
 #include "log.h"
 #include "stages.h"
 #include "sys.h"
@@ -25,7 +24,7 @@ static void ensure_console(void)
 		(void)close(fd);
 }
 
-void mount_early_filesystems(void)
+int mount_early_filesystems(struct boot *boot)
 {
 	static const struct {
 		const char *fstype, *target;
@@ -37,15 +36,16 @@ void mount_early_filesystems(void)
 		{ "devtmpfs", "/dev", MS_NOSUID, "mode=0755" },
 		{ "tmpfs", "/run", MS_NOSUID | MS_NODEV, "mode=0755" },
 	};
-	for (size_t i = 0; i < sizeof mounts / sizeof mounts[0]; i++) {
+	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		(void)mkdir(mounts[i].target, 0755);
 		int r = sys_mount(mounts[i].fstype, mounts[i].target, mounts[i].fstype, mounts[i].flags,
 				  mounts[i].data);
 		if (r < 0 && r != -EBUSY)
-			emergency("unable to mount %s on %s: %s", mounts[i].fstype, mounts[i].target,
-				  strerror(-r));
+			return boot_fail_final(boot, r, "unable to mount %s on %s: %s", mounts[i].fstype,
+					       mounts[i].target, strerror(-r));
 	}
 	ensure_console();
 	log_open();
-	timeline_mark("early mounts done");
+	boot_mark(boot, "early mounts done");
+	return 0;
 }

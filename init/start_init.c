@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "emergency.h"
+#include "modload.h"
 #include "log.h"
 #include "stages.h"
 #include "switchroot.h"
@@ -17,7 +17,7 @@ static const char *const fallback_inits[] = { "/sbin/init", "/etc/init", "/bin/i
 static const char *choose_init(const struct boot_options *opts)
 {
 	if (opts->init[0]) {
-		int r = root_has_executable(SYSROOT, opts->init);
+		int r = root_has_executable(IMAGE_SYSROOT, opts->init);
 		if (r == 0)
 			return opts->init;
 		log_warning("init=%s is not an executable file in the new root (%s); trying %s, %s, %s, %s",
@@ -25,7 +25,7 @@ static const char *choose_init(const struct boot_options *opts)
 			    fallback_inits[2], fallback_inits[3]);
 	}
 	for (size_t i = 0; i < sizeof fallback_inits / sizeof fallback_inits[0]; i++)
-		if (root_has_executable(SYSROOT, fallback_inits[i]) == 0)
+		if (root_has_executable(IMAGE_SYSROOT, fallback_inits[i]) == 0)
 			return fallback_inits[i];
 	return NULL;
 }
@@ -44,41 +44,44 @@ static void log_peak_memory(void)
 	log_info("peak memory (VmHWM) %s", hwm);
 }
 
-_Noreturn void start_real_init(const struct boot_options *opts, char **argv)
+int start_real_init(struct boot *boot)
 {
-	const char *init;
+	const struct boot_options *opts = &boot->opts;
+	const char *init = choose_init(opts);
+	if (!init)
+		return boot_fail(boot, -ENOENT, "no executable init in the new root: tried %s%s%s%s, %s, %s and %s",
+				 opts->init[0] ? "init=" : "", opts->init, opts->init[0] ? ", " : "",
+				 fallback_inits[0], fallback_inits[1], fallback_inits[2], fallback_inits[3]);
+	struct switch_root_request request = { .old_root = "/", .new_root = IMAGE_SYSROOT, .init = init };
 	struct switch_root_report report;
-	for (;;) {
-		init = choose_init(opts);
-		if (!init) {
-			boot_failed("no executable init in the new root: tried %s%s%s%s, %s, %s and %s",
-				    opts->init[0] ? "init=" : "", opts->init, opts->init[0] ? ", " : "",
-				    fallback_inits[0], fallback_inits[1], fallback_inits[2], fallback_inits[3]);
-			continue;
-		}
-		struct switch_root_request request = { .old_root = "/", .new_root = SYSROOT, .init = init };
-		int r = switch_root(&request, &report);
-		if (r == 0)
-			break;
+	modload_close(boot->kmod);
+	boot->kmod = NULL;
+	int r = switch_root(&request, &report);
+	if (r < 0) {
 		const char *check = report.failed_check ? report.failed_check : "?";
 		if (report.point_of_no_return)
-			emergency("unable to switch to the new root: %s: %s", check, strerror(-r));
-		boot_failed("unable to switch to the new root: check failed: %s: %s", check, strerror(-r));
+			return boot_fail_final(boot, r, "unable to switch to the new root: %s: %s", check,
+					       strerror(-r));
+		return boot_fail(boot, r, "unable to switch to the new root: check failed: %s: %s", check,
+				 strerror(-r));
 	}
 	log_info("freed the initramfs: %lu entries, %llu KiB (%lu mounts kept, %lu not removable)",
 		 report.files_freed, report.bytes_freed / 1024, report.kept_mounts, report.not_removed);
 	log_peak_memory();
-	timeline_mark("exec %s", init);
+	boot_mark(boot, "exec %s", init);
 
 	/* The real init is PID 1 from here: it gets the kernel's arguments and environment as
 	 * the kernel gave them to us, and a clean signal mask. */
-	argv[0] = (char *)init;
+	boot->argv[0] = (char *)init;
 	log_close();
 	sigset_t none;
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(init, argv);
+	execv(init, boot->argv);
 	int e = errno;
+	sigset_t all;
+	(void)sigfillset(&all);
+	(void)sigprocmask(SIG_BLOCK, &all, NULL);
 	log_open();
-	emergency("unable to execute %s in the new root: %s", init, strerror(e));
+	return boot_fail_final(boot, -e, "unable to execute %s in the new root: %s", init, strerror(e));
 }

@@ -1,5 +1,6 @@
-/* What is on a block device, asked of libblkid; and the table of devices seen this boot. */
+/* What is on a block device, asked of libblkid and sysfs; and the table of the devices seen. */
 #include <blkid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,11 +11,6 @@
 #include "blockdev.h"
 #include "sys.h"
 
-#define BLOCKDEVS_MAX 256
-
-static struct blockdev seen[BLOCKDEVS_MAX];
-static size_t seen_count;
-
 static void copy_tag(blkid_probe probe, const char *tag, char *dst, size_t size)
 {
 	const char *value;
@@ -22,6 +18,28 @@ static void copy_tag(blkid_probe probe, const char *tag, char *dst, size_t size)
 	if (blkid_probe_lookup_value(probe, tag, &value, &len) != 0 || !value)
 		return;
 	(void)snprintf(dst, size, "%s", value);
+}
+
+/* What the device is made of: each entry of its slaves/ folder is a block device's name. */
+static void read_lower_devices(struct blockdev *dev)
+{
+	char path[96], buf[32];
+	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/slaves", dev->major, dev->minor);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return;
+	struct dirent *entry;
+	while ((entry = readdir(dir)) && dev->n_lower < DEVICE_LOWER_MAX) {
+		char dev_path[128 + 256];
+		if (entry->d_name[0] == '.')
+			continue;
+		(void)snprintf(dev_path, sizeof(dev_path), "/sys/class/block/%s/dev", entry->d_name);
+		struct devnum *lower = &dev->lower[dev->n_lower];
+		if (sys_read_file(dev_path, buf, sizeof(buf)) > 0 &&
+		    sscanf(buf, "%u:%u", &lower->major, &lower->minor) == 2)
+			dev->n_lower++;
+	}
+	(void)closedir(dir);
 }
 
 static void read_sysfs_geometry(struct blockdev *dev)
@@ -37,6 +55,7 @@ static void read_sysfs_geometry(struct blockdev *dev)
 	(void)snprintf(path, sizeof path, "/sys/dev/block/%u:%u/dm/name", dev->major, dev->minor);
 	if (sys_read_file(path, dev->dm_name, sizeof dev->dm_name) > 0)
 		dev->dm_name[strcspn(dev->dm_name, "\n")] = '\0';
+	read_lower_devices(dev);
 	if (dev->partno > 0) {
 		/* A partition's sysfs folder sits inside its disk's. */
 		(void)snprintf(path, sizeof path, "/sys/dev/block/%u:%u/../dev", dev->major, dev->minor);
@@ -84,22 +103,30 @@ int blockdev_probe(struct blockdev *dev)
 	return r;
 }
 
-const struct blockdev *blockdevs_remember(const struct blockdev *dev)
+struct blockdev *devices_add(struct devices *devices, const struct blockdev *dev)
 {
-	for (size_t i = 0; i < seen_count; i++) {
-		if (seen[i].major == dev->major && seen[i].minor == dev->minor) {
-			seen[i] = *dev;
-			return &seen[i];
+	for (size_t i = 0; i < devices->count; i++) {
+		if (devices->list[i].major == dev->major && devices->list[i].minor == dev->minor) {
+			devices->list[i] = *dev;
+			return &devices->list[i];
 		}
 	}
-	if (seen_count == BLOCKDEVS_MAX)
+	if (devices->count == DEVICES_MAX) {
+		devices->dropped++;
 		return NULL;
-	seen[seen_count] = *dev;
-	return &seen[seen_count++];
+	}
+	devices->list[devices->count] = *dev;
+	return &devices->list[devices->count++];
 }
 
-const struct blockdev *blockdevs_seen(size_t *count)
+void devices_remove(struct devices *devices, unsigned major, unsigned minor)
 {
-	*count = seen_count;
-	return seen;
+	for (size_t i = 0; i < devices->count; i++) {
+		if (devices->list[i].major == major && devices->list[i].minor == minor) {
+			memmove(&devices->list[i], &devices->list[i + 1],
+				(devices->count - i - 1) * sizeof(devices->list[0]));
+			devices->count--;
+			return;
+		}
+	}
 }

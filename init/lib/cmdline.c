@@ -224,19 +224,6 @@ static int on_quiet(struct boot_options *opts, const char *value, const char **r
 	return on_flag(&opts->quiet, value, reason);
 }
 
-static const char *const stage_names[STAGE_COUNT] = {
-	[STAGE_PRE_UDEV] = "pre-udev",
-	[STAGE_INITQUEUE] = "initqueue",
-	[STAGE_PRE_MOUNT] = "pre-mount",
-	[STAGE_PRE_PIVOT] = "pre-pivot",
-	[STAGE_EMERGENCY] = "emergency",
-};
-
-const char *boot_stage_name(enum boot_stage stage)
-{
-	return stage >= 0 && stage < STAGE_COUNT ? stage_names[stage] : "none";
-}
-
 static int on_rd_shell(struct boot_options *opts, const char *value, const char **reason)
 {
 	bool on;
@@ -253,15 +240,13 @@ static int on_rd_break(struct boot_options *opts, const char *value, const char 
 		opts->break_stage = STAGE_PRE_PIVOT;
 		return 0;
 	}
-	static const enum boot_stage breakable[] = { STAGE_PRE_UDEV, STAGE_PRE_MOUNT, STAGE_PRE_PIVOT };
-	for (size_t i = 0; i < sizeof breakable / sizeof breakable[0]; i++) {
-		if (strcmp(value, stage_names[breakable[i]]) == 0) {
-			opts->break_stage = breakable[i];
-			return 0;
-		}
+	enum boot_stage stage = boot_stage_from_name(value);
+	if (stage != STAGE_PRE_UDEV && stage != STAGE_PRE_MOUNT && stage != STAGE_PRE_PIVOT) {
+		*reason = "expected pre-udev, pre-mount or pre-pivot";
+		return -EINVAL;
 	}
-	*reason = "expected pre-udev, pre-mount or pre-pivot";
-	return -EINVAL;
+	opts->break_stage = stage;
+	return 0;
 }
 
 static int on_rd_emergency(struct boot_options *opts, const char *value, const char **reason)
@@ -310,6 +295,30 @@ static int on_rd_uevent_buffer(struct boot_options *opts, const char *value, con
 	return 0;
 }
 
+static int on_rd_lvm(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_flag(&opts->lvm, value, reason);
+}
+
+/* A volume group's name as lvm takes it: letters, digits and "+_.-", not starting with '-' (which
+ * lvm would read as an option). */
+static int on_rd_lvm_vg(struct boot_options *opts, const char *value, const char **reason)
+{
+	if (!value || !*value || value[0] == '-' || strspn(value, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-") != strlen(value)) {
+		*reason = "expected a volume group name (letters, digits, +_.-, not starting with -)";
+		return -EINVAL;
+	}
+	if (opts->lvm_vg_count == CMDLINE_LIST_MAX) {
+		*reason = "more than 8 given: this one ignored";
+		return -E2BIG;
+	}
+	int r = copy_value(opts->lvm_vg[opts->lvm_vg_count], sizeof(opts->lvm_vg[0]), value, reason);
+	if (r == 0)
+		opts->lvm_vg_count++;
+	return r;
+}
+
 static const struct {
 	const char *name;
 	option_handler *handle;
@@ -331,6 +340,8 @@ static const struct {
 	{ "rd.hook_timeout", on_rd_hook_timeout },
 	{ "rd.uevent_buffer", on_rd_uevent_buffer },
 	{ "quiet", on_quiet },
+	{ "rd.lvm", on_rd_lvm },
+	{ "rd.lvm.vg", on_rd_lvm_vg },
 };
 
 static void note_problem(struct boot_options *opts, const char *name, const char *reason)
@@ -367,6 +378,7 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		.break_stage = STAGE_NONE,
 		.hook_timeout_s = DEFAULT_HOOK_TIMEOUT_S,
 		.uevent_buffer = UEVENT_RCVBUF_DEFAULT,
+		.lvm = true,
 	};
 	char bad_name[64];
 	int r = cmdline_for_each(text, visit_option, opts, bad_name, sizeof bad_name);

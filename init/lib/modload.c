@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "layout.h"
 #include "modload.h"
 #include "sys.h"
 
@@ -16,7 +17,7 @@ int modload_image_kernel(char *built_for, size_t built_size, char *running, size
 	if (uname(&un) < 0)
 		return -errno;
 	(void)snprintf(running, running_size, "%s", un.release);
-	ssize_t len = sys_read_file("/etc/rdinit/kernel-version", built_for, built_size);
+	ssize_t len = sys_read_file(IMAGE_KERNEL_VERSION, built_for, built_size);
 	if (len <= 0)
 		return len < 0 ? (int)len : -ENODATA;
 	built_for[strcspn(built_for, "\n")] = '\0';
@@ -110,73 +111,4 @@ int modload_alias(struct kmod_ctx *ctx, const char *alias, struct module_refusal
 	}
 	kmod_module_unref_list(list);
 	return inserted ? inserted : first_error;
-}
-
-#define UNMATCHED_MAX 8
-
-static char unmatched[UNMATCHED_MAX][128];
-static const char *unmatched_list[UNMATCHED_MAX];
-static unsigned unmatched_count, unmatched_dropped;
-
-/* Platform, ACPI, CPU and chipset aliases without a module are normal; a device that can
- * hold or reach a disk is not: PCI mass storage (class 01) and USB controllers (0c03), and
- * anything on the virtio, USB, SCSI and MMC buses. */
-static bool may_hold_a_disk(const char *modalias)
-{
-	if (strncmp(modalias, "pci:", 4) == 0)
-		return strstr(modalias, "bc01") || strstr(modalias, "bc0Csc03");
-	static const char *const buses[] = { "virtio:", "usb:", "scsi:", "mmc:", "sdio:" };
-	for (size_t i = 0; i < sizeof buses / sizeof buses[0]; i++)
-		if (strncmp(modalias, buses[i], strlen(buses[i])) == 0)
-			return true;
-	return false;
-}
-
-void modload_remember_unmatched(const char *modalias)
-{
-	if (!may_hold_a_disk(modalias))
-		return;
-	for (unsigned i = 0; i < unmatched_count; i++)
-		if (strncmp(unmatched[i], modalias, sizeof unmatched[i] - 1) == 0)
-			return;
-	if (unmatched_count == UNMATCHED_MAX) {
-		unmatched_dropped++;
-		return;
-	}
-	strncpy(unmatched[unmatched_count], modalias, sizeof unmatched[0] - 1);
-	unmatched_list[unmatched_count] = unmatched[unmatched_count];
-	unmatched_count++;
-}
-
-#define REFUSED_MAX 8
-
-static struct module_refusal refused[REFUSED_MAX];
-static unsigned refused_count, refused_dropped;
-
-void modload_remember_refused(const char *alias, const struct module_refusal *refusal)
-{
-	for (unsigned i = 0; i < refused_count; i++)
-		if (strcmp(refused[i].module, refusal->module) == 0)
-			return;
-	if (refused_count == REFUSED_MAX) {
-		refused_dropped++;
-		return;
-	}
-	refused[refused_count] = *refusal;
-	copy_name(refused[refused_count].alias, sizeof refused[0].alias, alias);
-	refused_count++;
-}
-
-const struct module_refusal *modload_refused(unsigned *count, unsigned *dropped)
-{
-	*count = refused_count;
-	*dropped = refused_dropped;
-	return refused;
-}
-
-const char *const *modload_unmatched(unsigned *count, unsigned *dropped)
-{
-	*count = unmatched_count;
-	*dropped = unmatched_dropped;
-	return unmatched_list;
 }

@@ -2,12 +2,28 @@
  * orphan that the kernel hands us reaped on the way. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "spawn.h"
+
+int find_program(const char *name, char *path, size_t size)
+{
+	const char *dirs = IMAGE_PATH;
+	while (*dirs) {
+		size_t len = strcspn(dirs, ":");
+		(void)snprintf(path, size, "%.*s/%s", (int)len, dirs, name);
+		if (access(path, X_OK) == 0)
+			return 0;
+		dirs += len + (dirs[len] == ':');
+	}
+	return -ENOENT;
+}
 
 void reap_children(void)
 {

@@ -1,14 +1,14 @@
 #!/bin/bash
-# Tests the shell scripts of the fsck and lvm hooks as /init runs them: with busybox sh, the hook environment,
-# and fake checkers and a fake lvm that record their arguments and exit with the status a case asks for.
+# Tests the fsck hook's shell script as /init runs it: with busybox sh, the hook environment, and fake
+# checkers that record their arguments and exit with the status a case asks for. (LVM is /init's lvm layer,
+# tested in test/namespace/layers_test.c.)
 #
 # Usage: hook_scripts_test.sh HOOKS_DIR
 #
 # Each case runs in a private mount namespace (unshare -m; needs root, else a TAP skip), where
 # /proc/cmdline is a file of the case's command line, /dev/kmsg a file that collects the messages, and /run and
-# /lib/modules empty tmpfs; nothing of the machine's is touched. busybox sh runs its own applets before any
-# program in PATH, so the lvm hook's `busybox modprobe dm_mod` is the real one: with no /lib/modules it fails,
-# and the case checks that the hook says so and goes on. Needs busybox (Debian: busybox-static), else a TAP skip.
+# /lib/modules empty tmpfs; nothing of the machine's is touched. Needs busybox (Debian: busybox-static), else a
+# TAP skip.
 set -u
 
 hooks_dir=${1:?usage: hook_scripts_test.sh HOOKS_DIR}
@@ -36,7 +36,7 @@ fail() {
 
 # Fake programs: each appends "NAME ARGS" to $tmp/calls and exits with $FAKE_STATUS.
 mkdir -p "$tmp/bin"
-for program in e2fsck fsck.vfat lvm; do
+for program in e2fsck fsck.vfat; do
 	printf '#!/bin/sh\necho "%s $*" >>"$CALLS"\nexit "${FAKE_STATUS:-0}"\n' "$program" >"$tmp/bin/$program"
 done
 chmod 0755 "$tmp/bin"/*
@@ -121,24 +121,6 @@ expect "fsck: no checker in the image: not checked, the boot goes on" 0 "" no \
 	'^<4>rdinit: fsck: not checking /dev/fakeroot: the image has no fsck.rdinittestfs for rdinittestfs$'
 run_hook "$fsck" "" RDINIT_ROOT_DEVICE=
 expect "fsck: no root device: nothing to check" 0 "" no 'no root device named'
-
-lvm=$hooks_dir/lvm/50-lvm
-run_hook "$lvm" "root=/dev/mapper/vg-root"
-expect "lvm: activates every volume group" 0 "lvm vgchange --sysinit --activate y" no \
-	'^<6>rdinit: lvm: activating volume groups: all$'
-if grep -q '^<4>rdinit: lvm: unable to load dm_mod; trying lvm anyway$' <<<"$kmsg" && grep -q 'modprobe' "$tmp/output"; then
-	pass "lvm: loads dm_mod with busybox modprobe first, and goes on when it cannot"
-else
-	fail "lvm: loads dm_mod with busybox modprobe first, and goes on when it cannot" "$kmsg" "$(cat "$tmp/output")"
-fi
-run_hook "$lvm" "rd.lvm.vg=vg0 root=/dev/mapper/vg0-root rd.lvm.vg=vg1"
-expect "lvm: rd.lvm.vg= names the groups to activate" 0 "lvm vgchange --sysinit --activate y vg0 vg1" no \
-	'activating volume groups: vg0 vg1$'
-run_hook "$lvm" "rd.lvm=0"
-expect "lvm: rd.lvm=0 does nothing" 0 "" no 'rd.lvm=0: not activating volume groups'
-run_hook "$lvm" "" FAKE_STATUS=5
-expect "lvm: a failed activation fails the hook with lvm's status" 5 "lvm vgchange --sysinit --activate y" no \
-	'^<3>rdinit: lvm: lvm vgchange --activate y failed with exit status 5$'
 
 echo "1..$checks"
 [[ $failures -eq 0 ]]

@@ -151,6 +151,20 @@ static void test_options(void)
 	boot_options_parse("root=/dev/vda1 rd.uevent_buffer=100 rd.uevent_buffer=2GiB", &o);
 	CHECK(o.uevent_buffer == UEVENT_RCVBUF_DEFAULT && problem(&o, "rd.uevent_buffer"), "a too small or unreadable rd.uevent_buffer is rejected");
 
+	boot_options_parse("root=/dev/mapper/vg0-root", &o);
+	CHECK(o.lvm && o.lvm_vg_count == 0, "the lvm layer is on, for every volume group, by default");
+	boot_options_parse("rd.lvm.vg=vg0 root=/dev/mapper/vg0-root rd.lvm.vg=my_vg.2 rd.lvm=0", &o);
+	CHECK(!o.lvm, "rd.lvm=0 turns it off");
+	CHECK(o.lvm_vg_count == 2 && strcmp(o.lvm_vg[0], "vg0") == 0 && strcmp(o.lvm_vg[1], "my_vg.2") == 0,
+	      "rd.lvm.vg= repeats, in order");
+	boot_options_parse("rd.lvm.vg=--select rd.lvm.vg=a;b rd.lvm.vg= rd.lvm.vg=ok", &o);
+	CHECK(o.lvm_vg_count == 1 && strcmp(o.lvm_vg[0], "ok") == 0 && problem(&o, "rd.lvm.vg"),
+	      "an rd.lvm.vg= that lvm would take for an option, or that is no name, is refused");
+	boot_options_parse("rd.lvm.vg=a rd.lvm.vg=b rd.lvm.vg=c rd.lvm.vg=d rd.lvm.vg=e rd.lvm.vg=f rd.lvm.vg=g "
+			   "rd.lvm.vg=h rd.lvm.vg=i", &o);
+	CHECK(o.lvm_vg_count == CMDLINE_LIST_MAX && problem(&o, "rd.lvm.vg"),
+	      "a ninth rd.lvm.vg= is refused, and said so");
+
 	char longroot[700] = "root=/dev/";
 	memset(longroot + 10, 'x', 600);
 	longroot[610] = '\0';

@@ -1,0 +1,71 @@
+/* The state of one boot, passed to every stage: what was asked for, what was seen, what the layers
+ * did, and what failed. Nothing else is shared between stages. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blockdev.h"
+#include "cmdline.h"
+#include "layers.h"
+#include "refusal.h"
+
+struct kmod_ctx;
+
+#define DRIVERS_NOTED_MAX 8
+#define TIMELINE_MAX 16
+#define FAILURE_CAUSE_MAX 768
+
+/* What loading drivers saw, for the screen. */
+struct drivers_seen {
+	char unmatched[DRIVERS_NOTED_MAX][128];	/* MODALIASes of disk devices no module matched */
+	unsigned unmatched_count, unmatched_dropped;
+	struct module_refusal refused[DRIVERS_NOTED_MAX];	/* modules the image has that did not load */
+	unsigned refused_count, refused_dropped;
+	unsigned loaded;			/* modules inserted */
+};
+
+/* The marks of the boot's timeline, as logged ("timeline: +N ms ..."). */
+struct timeline {
+	struct {
+		uint64_t ms;
+		char what[48];
+	} marks[TIMELINE_MAX];
+	size_t count;
+};
+
+/* Why a stage could not go on: filled in by the stage, shown by the screen. */
+struct failure {
+	char cause[FAILURE_CAUSE_MAX];
+	/* Past the point of no return (the switch has begun) or with nothing a retry could change:
+	 * after the shell the stage is not tried again. */
+	bool final;
+};
+
+struct boot {
+	char **argv;			/* the kernel's arguments for init: the real init gets them */
+	struct boot_options opts;
+	struct devices devices;		/* every block device seen */
+	struct blockdev root;		/* valid when root_found */
+	bool root_found;
+	struct blockdev other_match;	/* a second device root= names, when there is one */
+	struct drivers_seen drivers;
+	struct layer_state layers[LAYER_COUNT];
+	struct kmod_ctx *kmod;		/* libkmod on the image's modules, open from the root search on */
+	bool search_prepared;		/* rootdelay= slept, the module index opened: once per boot */
+	struct timeline timeline;
+	struct failure failure;
+	unsigned uevents, forged_uevents;
+};
+
+/* A boot with the options' defaults, before /proc/cmdline is read. */
+void boot_init(struct boot *boot, char **argv);
+
+/* Records why the stage failed and returns error (a -errno), for `return boot_fail(...)`. */
+int boot_fail(struct boot *boot, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same, for a failure that cannot be tried again. */
+int boot_fail_final(struct boot *boot, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Logs "timeline: +N ms WHAT" and keeps the mark. */
+void boot_mark(struct boot *boot, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
