@@ -2,6 +2,8 @@
 #pragma once
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,4 +47,22 @@ static inline bool exists_at(int dirfd, const char *name)
 {
 	struct stat st;
 	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Enters a private mount namespace in which nothing mounted reaches the machine's, or ends the test
+ * with a TAP skip that says why it cannot: not root, or a '/' that is no mount point (a plain chroot,
+ * where the propagation of the mount that holds it cannot be changed). */
+static inline void enter_private_mount_namespace(void)
+{
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root for a private mount namespace\n");
+		exit(0);
+	}
+	must(unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 && errno == EINVAL) {
+		printf("1..0 # SKIP / is not a mount point (a chroot without / bound onto itself?): "
+		       "mounts made here would reach the machine's namespace\n");
+		exit(0);
+	}
+	must(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "make / private");
 }

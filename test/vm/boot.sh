@@ -239,7 +239,7 @@ other-kernel)
 rw-files-intact)
 	expect_booted /dev/vda1 rw
 	dump_root "${disks[0]}" "$vm/files-$scenario-after"
-	if [ -s "$vm/files-$scenario-before/etc/hostname" ] && diff -r "$vm/files-$scenario-before" "$vm/files-$scenario-after" >/dev/null; then
+	if [ -s "$vm/files-$scenario-before/etc/hostname" ] && diff -r --no-dereference "$vm/files-$scenario-before" "$vm/files-$scenario-after" >/dev/null; then
 		ok "after a read-write boot every file of the root is byte-identical"
 	else
 		not_ok "after a read-write boot every file of the root is byte-identical"
