@@ -23,10 +23,10 @@ struct hook_env {
 
 static void env_add(struct hook_env *env, const char *name, const char *value)
 {
-	if (env->count == HOOK_ENV_MAX - 1 || env->stored == sizeof env->storage / sizeof env->storage[0])
+	if (env->count == HOOK_ENV_MAX - 1 || env->stored == sizeof(env->storage) / sizeof(env->storage[0]))
 		return;
 	char *slot = env->storage[env->stored++];
-	(void)snprintf(slot, sizeof env->storage[0], "%s=%s", name, value ? value : "");
+	(void)snprintf(slot, sizeof(env->storage[0]), "%s=%s", name, value ? value : "");
 	env->entries[env->count++] = slot;
 }
 
@@ -41,7 +41,7 @@ static void build_env(struct hook_env *env, enum boot_stage stage, const struct 
 	const struct blockdev *root = boot->root_found ? &boot->root : NULL;
 	char device[64] = "";
 	if (root)
-		(void)snprintf(device, sizeof device, "/dev/%s", root->name);
+		(void)snprintf(device, sizeof(device), "/dev/%s", root->name);
 	env_add(env, "PATH", IMAGE_PATH);
 	env_add(env, "RDINIT_STAGE", boot_stage_name(stage));
 	env_add(env, "RDINIT_ROOT", opts->root);
@@ -61,7 +61,7 @@ static int only_visible(const struct dirent *entry)
 bool hooks_present(enum boot_stage stage)
 {
 	char dir[128];
-	(void)snprintf(dir, sizeof dir, IMAGE_HOOKS_DIR "/%s", boot_stage_name(stage));
+	(void)snprintf(dir, sizeof(dir), IMAGE_HOOKS_DIR "/%s", boot_stage_name(stage));
 	return access(dir, F_OK) == 0;
 }
 
@@ -69,7 +69,7 @@ int run_hooks(struct boot *boot, enum boot_stage stage)
 {
 	const struct boot_options *opts = &boot->opts;
 	char dir[128], path[512];
-	(void)snprintf(dir, sizeof dir, IMAGE_HOOKS_DIR "/%s", boot_stage_name(stage));
+	(void)snprintf(dir, sizeof(dir), IMAGE_HOOKS_DIR "/%s", boot_stage_name(stage));
 	struct dirent **names;
 	int n = scandir(dir, &names, only_visible, alphasort);
 	if (n < 0)
@@ -79,7 +79,7 @@ int run_hooks(struct boot *boot, enum boot_stage stage)
 	build_env(&env, stage, boot);
 	int failed = 0;
 	for (int i = 0; i < n; i++) {
-		(void)snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
 		if (failed || access(path, X_OK) < 0)
 			continue;
 		char *argv[] = { path, (char *)boot_stage_name(stage), NULL };

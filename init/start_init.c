@@ -24,7 +24,7 @@ static const char *choose_init(const struct boot_options *opts)
 			    opts->init, strerror(-r), fallback_inits[0], fallback_inits[1],
 			    fallback_inits[2], fallback_inits[3]);
 	}
-	for (size_t i = 0; i < sizeof fallback_inits / sizeof fallback_inits[0]; i++)
+	for (size_t i = 0; i < sizeof(fallback_inits) / sizeof(fallback_inits[0]); i++)
 		if (root_has_executable(IMAGE_SYSROOT, fallback_inits[i]) == 0)
 			return fallback_inits[i];
 	return NULL;
@@ -33,7 +33,7 @@ static const char *choose_init(const struct boot_options *opts)
 static void log_peak_memory(void)
 {
 	char status[4096];
-	if (sys_read_file("/proc/self/status", status, sizeof status) < 0)
+	if (sys_read_file("/proc/self/status", status, sizeof(status)) < 0)
 		return;
 	char *hwm = strstr(status, "VmHWM:");
 	if (!hwm)

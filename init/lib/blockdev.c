@@ -45,21 +45,21 @@ static void read_lower_devices(struct blockdev *dev)
 static void read_sysfs_geometry(struct blockdev *dev)
 {
 	char path[96], buf[64];
-	(void)snprintf(path, sizeof path, "/sys/dev/block/%u:%u/size", dev->major, dev->minor);
-	if (sys_read_file(path, buf, sizeof buf) > 0)
+	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/size", dev->major, dev->minor);
+	if (sys_read_file(path, buf, sizeof(buf)) > 0)
 		dev->size_bytes = strtoull(buf, NULL, 10) * 512u;
-	(void)snprintf(path, sizeof path, "/sys/dev/block/%u:%u/partition", dev->major, dev->minor);
-	dev->partno = sys_read_file(path, buf, sizeof buf) > 0 ? atoi(buf) : 0;
+	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", dev->major, dev->minor);
+	dev->partno = sys_read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : 0;
 	dev->disk_major = dev->major;
 	dev->disk_minor = dev->minor;
-	(void)snprintf(path, sizeof path, "/sys/dev/block/%u:%u/dm/name", dev->major, dev->minor);
-	if (sys_read_file(path, dev->dm_name, sizeof dev->dm_name) > 0)
+	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dm/name", dev->major, dev->minor);
+	if (sys_read_file(path, dev->dm_name, sizeof(dev->dm_name)) > 0)
 		dev->dm_name[strcspn(dev->dm_name, "\n")] = '\0';
 	read_lower_devices(dev);
 	if (dev->partno > 0) {
 		/* A partition's sysfs folder sits inside its disk's. */
-		(void)snprintf(path, sizeof path, "/sys/dev/block/%u:%u/../dev", dev->major, dev->minor);
-		if (sys_read_file(path, buf, sizeof buf) > 0)
+		(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", dev->major, dev->minor);
+		if (sys_read_file(path, buf, sizeof(buf)) > 0)
 			(void)sscanf(buf, "%u:%u", &dev->disk_major, &dev->disk_minor);
 	}
 }
@@ -67,7 +67,7 @@ static void read_sysfs_geometry(struct blockdev *dev)
 int blockdev_probe(struct blockdev *dev)
 {
 	char node[64];
-	(void)snprintf(node, sizeof node, "/dev/%s", dev->name);
+	(void)snprintf(node, sizeof(node), "/dev/%s", dev->name);
 	read_sysfs_geometry(dev);
 
 	int fd = sys_open(node, O_RDONLY | O_NONBLOCK, 0);
@@ -88,11 +88,11 @@ int blockdev_probe(struct blockdev *dev)
 		/* 1 means nothing found, -2 means two signatures disagree: both leave TYPE empty. */
 		r = blkid_do_safeprobe(probe);
 		if (r == 0) {
-			copy_tag(probe, "TYPE", dev->type, sizeof dev->type);
-			copy_tag(probe, "UUID", dev->uuid, sizeof dev->uuid);
-			copy_tag(probe, "LABEL", dev->label, sizeof dev->label);
-			copy_tag(probe, "PART_ENTRY_UUID", dev->partuuid, sizeof dev->partuuid);
-			copy_tag(probe, "PART_ENTRY_NAME", dev->partlabel, sizeof dev->partlabel);
+			copy_tag(probe, "TYPE", dev->type, sizeof(dev->type));
+			copy_tag(probe, "UUID", dev->uuid, sizeof(dev->uuid));
+			copy_tag(probe, "LABEL", dev->label, sizeof(dev->label));
+			copy_tag(probe, "PART_ENTRY_UUID", dev->partuuid, sizeof(dev->partuuid));
+			copy_tag(probe, "PART_ENTRY_NAME", dev->partlabel, sizeof(dev->partlabel));
 		}
 		r = r < 0 && r != -2 ? -EIO : 0;
 	} else {

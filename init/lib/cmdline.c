@@ -12,8 +12,8 @@ int cmdline_for_each(const char *text, int (*visit)(const char *name, const char
 		     void *ctx, char *bad_name, size_t bad_name_size)
 {
 	char buf[CMDLINE_MAX];
-	size_t len = strnlen(text, sizeof buf);
-	if (len == sizeof buf)
+	size_t len = strnlen(text, sizeof(buf));
+	if (len == sizeof(buf))
 		return -E2BIG;
 	memcpy(buf, text, len + 1);
 
@@ -108,7 +108,7 @@ typedef int option_handler(struct boot_options *opts, const char *value, const c
 
 static int on_root(struct boot_options *opts, const char *value, const char **reason)
 {
-	int r = copy_value(opts->root, sizeof opts->root, value, reason);
+	int r = copy_value(opts->root, sizeof(opts->root), value, reason);
 	if (r < 0) {
 		/* A later bad root= must not leave an earlier good one standing. */
 		opts->root_ok = false;
@@ -121,17 +121,17 @@ static int on_root(struct boot_options *opts, const char *value, const char **re
 
 static int on_rootfstype(struct boot_options *opts, const char *value, const char **reason)
 {
-	return copy_value(opts->rootfstype, sizeof opts->rootfstype, value, reason);
+	return copy_value(opts->rootfstype, sizeof(opts->rootfstype), value, reason);
 }
 
 static int on_rootflags(struct boot_options *opts, const char *value, const char **reason)
 {
-	return copy_value(opts->rootflags, sizeof opts->rootflags, value, reason);
+	return copy_value(opts->rootflags, sizeof(opts->rootflags), value, reason);
 }
 
 static int on_init(struct boot_options *opts, const char *value, const char **reason)
 {
-	int r = copy_value(opts->init, sizeof opts->init, value, reason);
+	int r = copy_value(opts->init, sizeof(opts->init), value, reason);
 	if (r == 0 && value[0] != '/') {
 		opts->init[0] = '\0';
 		*reason = "not an absolute path";
@@ -259,7 +259,7 @@ static int on_rd_emergency(struct boot_options *opts, const char *value, const c
 		{ "poweroff", EMERGENCY_POWEROFF },
 		{ "halt", EMERGENCY_HALT },
 	};
-	for (size_t i = 0; value && i < sizeof actions / sizeof actions[0]; i++) {
+	for (size_t i = 0; value && i < sizeof(actions) / sizeof(actions[0]); i++) {
 		if (strcmp(value, actions[i].name) == 0) {
 			opts->emergency_action = actions[i].action;
 			return 0;
@@ -349,7 +349,7 @@ static void note_problem(struct boot_options *opts, const char *name, const char
 	if (opts->problem_count == CMDLINE_MAX_PROBLEMS)
 		return;
 	struct cmdline_problem *p = &opts->problems[opts->problem_count++];
-	size_t len = strnlen(name, sizeof p->param - 1);
+	size_t len = strnlen(name, sizeof(p->param) - 1);
 	memcpy(p->param, name, len);
 	p->param[len] = '\0';
 	p->reason = reason;
@@ -358,7 +358,7 @@ static void note_problem(struct boot_options *opts, const char *name, const char
 static int visit_option(const char *name, const char *value, void *ctx)
 {
 	struct boot_options *opts = ctx;
-	for (size_t i = 0; i < sizeof option_table / sizeof option_table[0]; i++) {
+	for (size_t i = 0; i < sizeof(option_table) / sizeof(option_table[0]); i++) {
 		if (strcmp(name, option_table[i].name) != 0)
 			continue;
 		const char *reason = "invalid value";
@@ -381,7 +381,7 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		.lvm = true,
 	};
 	char bad_name[64];
-	int r = cmdline_for_each(text, visit_option, opts, bad_name, sizeof bad_name);
+	int r = cmdline_for_each(text, visit_option, opts, bad_name, sizeof(bad_name));
 	if (r == -EINVAL) {
 		/* An earlier root= must not stand in for the one the user botched. */
 		if (strcmp(bad_name, "root") == 0)

@@ -44,7 +44,7 @@ void log_open(void)
 	kmsg_fd = sys_open("/dev/kmsg", O_WRONLY | O_NOCTTY, 0);
 	/* The kernel allows a /dev/kmsg writer ten lines per five seconds by default and drops
 	 * the rest: switch that off for our short life, and give the setting back before exec. */
-	if (sys_read_file(DEVKMSG_KNOB, saved_devkmsg, sizeof saved_devkmsg) > 0) {
+	if (sys_read_file(DEVKMSG_KNOB, saved_devkmsg, sizeof(saved_devkmsg)) > 0) {
 		saved_devkmsg[strcspn(saved_devkmsg, "\n")] = '\0';
 		if (strcmp(saved_devkmsg, "ratelimit") == 0)
 			(void)sys_write_file(DEVKMSG_KNOB, "on\n");
@@ -90,11 +90,11 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char prefix[8], text[1024];
 	int saved_errno = errno;
-	int n = vsnprintf(text, sizeof text, fmt, ap);
+	int n = vsnprintf(text, sizeof(text), fmt, ap);
 	if (n < 0)
 		return;
-	size_t len = (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
-	(void)snprintf(prefix, sizeof prefix, "<%d>", (int)level);
+	size_t len = (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
+	(void)snprintf(prefix, sizeof(prefix), "<%d>", (int)level);
 
 	struct iovec iov[] = {
 		{ prefix, strlen(prefix) },
@@ -123,7 +123,7 @@ void timeline_mark(const char *stage_fmt, ...)
 	char stage[256];
 	va_list ap;
 	va_start(ap, stage_fmt);
-	(void)vsnprintf(stage, sizeof stage, stage_fmt, ap);
+	(void)vsnprintf(stage, sizeof(stage), stage_fmt, ap);
 	va_end(ap);
 	log_msg(LOG_LEVEL_INFO, "timeline: +%llu ms %s", (unsigned long long)timeline_now_ms(), stage);
 }

@@ -78,8 +78,8 @@ static void name_refusal(struct kmod_module *mod, int error, struct module_refus
 	kmod_module_unref_list(deps);
 	if (!failed)
 		failed = kmod_module_ref(mod);
-	copy_name(refusal->module, sizeof refusal->module, kmod_module_get_name(failed));
-	copy_name(refusal->path, sizeof refusal->path, kmod_module_get_path(failed));
+	copy_name(refusal->module, sizeof(refusal->module), kmod_module_get_name(failed));
+	copy_name(refusal->path, sizeof(refusal->path), kmod_module_get_path(failed));
 	refusal->error = error;
 	kmod_module_unref(failed);
 }

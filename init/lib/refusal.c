@@ -12,7 +12,7 @@ const char *module_file_compression(const char *path)
 		const char *suffix, *compression;
 	} suffixes[] = { { ".ko", "" }, { ".ko.xz", "xz" }, { ".ko.zst", "zstd" }, { ".ko.gz", "gzip" } };
 	size_t len = strlen(path);
-	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		size_t n = strlen(suffixes[i].suffix);
 		if (len > n && strcmp(path + len - n, suffixes[i].suffix) == 0)
 			return suffixes[i].compression;
@@ -50,6 +50,6 @@ void kernel_module_abilities(char *compression, size_t size, bool *sig_enforced)
 	if (sys_read_file("/sys/module/compression", compression, size) <= 0)
 		compression[0] = '\0';
 	compression[strcspn(compression, "\n")] = '\0';
-	*sig_enforced = sys_read_file("/sys/module/module/parameters/sig_enforce", buf, sizeof buf) > 0 &&
+	*sig_enforced = sys_read_file("/sys/module/module/parameters/sig_enforce", buf, sizeof(buf)) > 0 &&
 			buf[0] == 'Y';
 }

@@ -167,7 +167,7 @@ int root_spec_parse(const char *text, struct root_spec *spec, const char **reaso
 	}
 	if (starts_with(text, "/dev/mapper/", &rest)) {
 		spec->kind = ROOT_BY_DM_NAME;
-		if (!*rest || strchr(rest, '/') || strlen(rest) >= sizeof ((struct blockdev *)0)->dm_name) {
+		if (!*rest || strchr(rest, '/') || strlen(rest) >= sizeof((struct blockdev *)0)->dm_name) {
 			*reason = "not a device-mapper name under /dev/mapper/";
 			return -EINVAL;
 		}
@@ -180,7 +180,7 @@ int root_spec_parse(const char *text, struct root_spec *spec, const char **reaso
 	}
 	if (starts_with(text, "/dev/", &rest)) {
 		size_t len = strlen(rest);
-		if (len == 0 || len >= sizeof ((struct blockdev *)0)->name || strstr(rest, "..")) {
+		if (len == 0 || len >= sizeof((struct blockdev *)0)->name || strstr(rest, "..")) {
 			*reason = "not a device name under /dev/";
 			return -EINVAL;
 		}

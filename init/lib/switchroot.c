@@ -38,7 +38,7 @@ int root_has_executable(const char *root_dir, const char *path)
 		return rootfd;
 	/* /sbin/init is often an absolute symlink: resolve it inside the new root, not ours. */
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS) {
 		while (*path == '/')
 			path++;
@@ -141,12 +141,12 @@ static int check_switch(const struct switch_root_request *req, struct stat *old_
 
 static void move_api_mounts(const struct switch_root_request *req, dev_t old_dev)
 {
-	for (size_t i = 0; i < sizeof api_mounts / sizeof api_mounts[0]; i++) {
+	for (size_t i = 0; i < sizeof(api_mounts) / sizeof(api_mounts[0]); i++) {
 		char from[4096], to[4096];
 		struct stat st;
-		(void)snprintf(from, sizeof from, "%s%s", strcmp(req->old_root, "/") ? req->old_root : "",
+		(void)snprintf(from, sizeof(from), "%s%s", strcmp(req->old_root, "/") ? req->old_root : "",
 			       api_mounts[i]);
-		(void)snprintf(to, sizeof to, "%s%s", req->new_root, api_mounts[i]);
+		(void)snprintf(to, sizeof(to), "%s%s", req->new_root, api_mounts[i]);
 		if (stat(from, &st) < 0 || st.st_dev == old_dev)
 			continue;
 		/* Without a place in the new root, detach it rather than leave it in the old one,

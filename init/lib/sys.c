@@ -90,7 +90,7 @@ int sys_mkdir_p(const char *path, mode_t mode)
 {
 	char buf[4096];
 	size_t len = strlen(path);
-	if (len == 0 || len >= sizeof buf)
+	if (len == 0 || len >= sizeof(buf))
 		return -ENAMETOOLONG;
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; ; p++) {

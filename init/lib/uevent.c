@@ -30,7 +30,7 @@ static void set_property(struct uevent *ev, const char *key, const char *value)
 		{ "MINOR", offsetof(struct uevent, minor) },
 		{ "PARTN", offsetof(struct uevent, partn) },
 	};
-	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(key, known[i].key) == 0)
 			*(const char **)((char *)ev + known[i].offset) = value;
 }
@@ -90,11 +90,11 @@ int uevent_monitor_open(int rcvbuf_bytes)
 	if (fd < 0)
 		return -errno;
 	int size = rcvbuf_bytes, on = 1;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = UEVENT_GROUP_KERNEL };
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0 ||
-	    bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		int e = -errno;
 		(void)close(fd);
 		return e;
@@ -109,11 +109,11 @@ int uevent_monitor_receive(int fd, char *buf, struct uevent *ev)
 	struct iovec iov = { buf, UEVENT_BUFFER_SIZE };
 	struct msghdr msg = {
 		.msg_name = &sender,
-		.msg_namelen = sizeof sender,
+		.msg_namelen = sizeof(sender),
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
 		.msg_control = control,
-		.msg_controllen = sizeof control,
+		.msg_controllen = sizeof(control),
 	};
 	ssize_t len;
 	do
@@ -127,14 +127,14 @@ int uevent_monitor_receive(int fd, char *buf, struct uevent *ev)
 	/* CVE-2009-1185: only the kernel (port 0, multicast group 1, uid 0) may tell us about
 	 * devices; anything else could make us mount an attacker's root. */
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	if (msg.msg_namelen != sizeof sender || sender.nl_pid != 0 ||
+	if (msg.msg_namelen != sizeof(sender) || sender.nl_pid != 0 ||
 	    sender.nl_groups != UEVENT_GROUP_KERNEL)
 		return -EPERM;
 	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_CREDENTIALS ||
 	    cmsg->cmsg_len != CMSG_LEN(sizeof(struct ucred)))
 		return -EPERM;
 	struct ucred cred;
-	memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
+	memcpy(&cred, CMSG_DATA(cmsg), sizeof(cred));
 	if (cred.uid != 0)
 		return -EPERM;
 	return uevent_parse_netlink(buf, (size_t)len, ev);
@@ -166,7 +166,7 @@ static int trigger_device(int dirfd, const char *name, void *ctx)
 {
 	(void)ctx;
 	char path[512];
-	(void)snprintf(path, sizeof path, "%s/uevent", name);
+	(void)snprintf(path, sizeof(path), "%s/uevent", name);
 	return sys_write_fileat(dirfd, path, "add") == 0 ? 1 : 0;
 }
 
@@ -174,7 +174,7 @@ static int trigger_collection(int dirfd, const char *name, void *ctx)
 {
 	const char *devices_dir = ctx;
 	char path[512];
-	(void)snprintf(path, sizeof path, "%s%s", name, devices_dir);
+	(void)snprintf(path, sizeof(path), "%s%s", name, devices_dir);
 	int fd = sys_openat(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
 	return fd < 0 ? 0 : for_each_entry(fd, trigger_device, NULL);
 }
@@ -186,7 +186,7 @@ int uevent_coldplug(void)
 	static const struct {
 		const char *root, *devices_dir;
 	} collections[] = { { "/sys/bus", "/devices" }, { "/sys/class", "" } };
-	for (size_t i = 0; i < sizeof collections / sizeof collections[0]; i++) {
+	for (size_t i = 0; i < sizeof(collections) / sizeof(collections[0]); i++) {
 		int fd = sys_open(collections[i].root, O_RDONLY | O_DIRECTORY, 0);
 		if (fd < 0)
 			return fd;
@@ -207,8 +207,8 @@ static int read_modalias(int dirfd, const char *name, void *ctx)
 {
 	struct modalias_ctx *m = ctx;
 	char path[512], modalias[512];
-	(void)snprintf(path, sizeof path, "%s/modalias", name);
-	ssize_t len = sys_read_fileat(dirfd, path, modalias, sizeof modalias);
+	(void)snprintf(path, sizeof(path), "%s/modalias", name);
+	ssize_t len = sys_read_fileat(dirfd, path, modalias, sizeof(modalias));
 	if (len <= 0)
 		return 0;
 	modalias[strcspn(modalias, "\n")] = '\0';
@@ -219,7 +219,7 @@ static int read_modalias(int dirfd, const char *name, void *ctx)
 static int modaliases_of_bus(int dirfd, const char *name, void *ctx)
 {
 	char path[512];
-	(void)snprintf(path, sizeof path, "%s/devices", name);
+	(void)snprintf(path, sizeof(path), "%s/devices", name);
 	int fd = sys_openat(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
 	return fd < 0 ? 0 : for_each_entry(fd, read_modalias, ctx);
 }
@@ -240,8 +240,8 @@ static int enumerate_one(int dirfd, const char *name, void *ctx)
 {
 	struct enumerate_ctx *e = ctx;
 	char path[512], buf[UEVENT_BUFFER_SIZE + 1];
-	(void)snprintf(path, sizeof path, "%s/uevent", name);
-	ssize_t len = sys_read_fileat(dirfd, path, buf, sizeof buf);
+	(void)snprintf(path, sizeof(path), "%s/uevent", name);
+	ssize_t len = sys_read_fileat(dirfd, path, buf, sizeof(buf));
 	if (len < 0)
 		return 0;
 	struct uevent ev;

@@ -57,10 +57,10 @@ static void check_string(const char *field, size_t size, const char *what)
 
 static void check_options(const struct boot_options *o)
 {
-	check_string(o->root, sizeof o->root, "root");
-	check_string(o->rootfstype, sizeof o->rootfstype, "rootfstype");
-	check_string(o->rootflags, sizeof o->rootflags, "rootflags");
-	check_string(o->init, sizeof o->init, "init");
+	check_string(o->root, sizeof(o->root), "root");
+	check_string(o->rootfstype, sizeof(o->rootfstype), "rootfstype");
+	check_string(o->rootflags, sizeof(o->rootflags), "rootflags");
+	check_string(o->init, sizeof(o->init), "init");
 	require(!o->init[0] || o->init[0] == '/', "init= kept a relative path '%s'", o->init);
 	require(o->rootwait_s >= -1 && o->rd_timeout_s >= -1 && o->rootdelay_s >= 0, "a negative wait");
 	require(!o->rootwait || o->rootwait_s == -1, "rootwait set together with rootwait=%d", o->rootwait_s);
@@ -70,7 +70,7 @@ static void check_options(const struct boot_options *o)
 	require(timeout >= -1 && timeout <= INT_MAX / 1000, "root timeout %d", timeout);
 	require(o->problem_count <= CMDLINE_MAX_PROBLEMS, "%zu problems", o->problem_count);
 	for (size_t i = 0; i < o->problem_count; i++) {
-		check_string(o->problems[i].param, sizeof o->problems[i].param, "problem name");
+		check_string(o->problems[i].param, sizeof(o->problems[i].param), "problem name");
 		require(o->problems[i].reason && o->problems[i].reason[0], "a problem without a reason");
 	}
 	if (o->root_ok) {
@@ -94,19 +94,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The split, replayed by the model with the buffer boot_options_parse() uses. */
 	struct model m = { .text_len = len };
 	char bad[64];
-	int r = cmdline_for_each(text, visit, &m, bad, sizeof bad);
+	int r = cmdline_for_each(text, visit, &m, bad, sizeof(bad));
 	require(r == 0 || r == -EINVAL || r == -E2BIG, "cmdline_for_each returned %d", r);
 	require((r == -E2BIG) == (len >= CMDLINE_MAX), "-E2BIG for %zu bytes is %s", len, r == -E2BIG ? "wrong" : "missing");
 	require(r != -E2BIG || m.visits == 0, "parameters visited in a line refused as too long");
 	if (r == -EINVAL) {
-		check_string(bad, sizeof bad, "bad_name");
+		check_string(bad, sizeof(bad), "bad_name");
 		if (strcmp(bad, "root") == 0)
 			m.root_ok = false;
 	}
 	struct model full = m;
 
 	/* A smaller bad_name buffer: same result, the name truncated to fit. */
-	size_t small_size = 1 + size % sizeof bad;
+	size_t small_size = 1 + size % sizeof(bad);
 	char small[64];
 	m = (struct model){ .text_len = len };
 	require(cmdline_for_each(text, visit, &m, small, small_size) == r, "result depends on bad_name_size");
@@ -118,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A visitor that fails stops the walk, and its error comes back. */
 	if (full.visits > 0) {
 		m = (struct model){ .text_len = len, .stop_at = 1 + size % full.visits };
-		require(cmdline_for_each(text, visit, &m, bad, sizeof bad) == -ECANCELED && m.visits == m.stop_at,
+		require(cmdline_for_each(text, visit, &m, bad, sizeof(bad)) == -ECANCELED && m.visits == m.stop_at,
 			"the walk went on after visit %zu failed", m.stop_at);
 	}
 

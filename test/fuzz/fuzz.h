@@ -48,7 +48,7 @@ static int run_file(const char *path)
 	}
 	/* An exact-size copy, as libFuzzer passes it, so an overread is not hidden by slack. */
 	static uint8_t buffer[1 << 20];
-	size_t size = fread(buffer, 1, sizeof buffer, f);
+	size_t size = fread(buffer, 1, sizeof(buffer), f);
 	(void)fclose(f);
 	uint8_t *data = malloc(size ? size : 1);
 	if (!data)
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 			int n = scandir(argv[i], &names, NULL, by_name);
 			for (int j = 0; j < n; j++) {
 				char path[4096];
-				(void)snprintf(path, sizeof path, "%s/%s", argv[i], names[j]->d_name);
+				(void)snprintf(path, sizeof(path), "%s/%s", argv[i], names[j]->d_name);
 				if (names[j]->d_name[0] != '.' && stat(path, &st) == 0 && S_ISREG(st.st_mode))
 					failed |= run_file(path);
 				free(names[j]);

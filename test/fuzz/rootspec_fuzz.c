@@ -37,7 +37,7 @@ static const struct blockdev table[] = {
 	  .type = "btrfs", .uuid = "c0ffee00-0000-4000-8000-000000000001", .label = "\xc3\xa9t\xc3\xa9",
 	  .partuuid = "c0ffee00-0000-4000-8000-0000000000ff", .partlabel = "linux" },
 };
-#define TABLE_SIZE (sizeof table / sizeof table[0])
+#define TABLE_SIZE (sizeof(table) / sizeof(table[0]))
 
 static bool same_spec(const struct root_spec *a, const struct root_spec *b)
 {
@@ -159,25 +159,25 @@ static void check_table(void)
 		const struct blockdev *d = &table[i];
 		char forms[8][320];
 		size_t n = 0;
-		(void)snprintf(forms[n++], sizeof forms[0], "/dev/%.*s", (int)sizeof d->name, d->name);
-		(void)snprintf(forms[n++], sizeof forms[0], "%u:%u", d->major, d->minor);
+		(void)snprintf(forms[n++], sizeof(forms[0]), "/dev/%.*s", (int)sizeof(d->name), d->name);
+		(void)snprintf(forms[n++], sizeof(forms[0]), "%u:%u", d->major, d->minor);
 		if (d->uuid[0])
-			(void)snprintf(forms[n++], sizeof forms[0], "UUID=%s", d->uuid);
+			(void)snprintf(forms[n++], sizeof(forms[0]), "UUID=%s", d->uuid);
 		if (d->partuuid[0])
-			(void)snprintf(forms[n++], sizeof forms[0], "/dev/disk/by-partuuid/%s", d->partuuid);
+			(void)snprintf(forms[n++], sizeof(forms[0]), "/dev/disk/by-partuuid/%s", d->partuuid);
 		char escaped[256];
 		if (d->label[0]) {
-			escape(d->label, escaped, sizeof escaped);
-			(void)snprintf(forms[n++], sizeof forms[0], "/dev/disk/by-label/%s", escaped);
+			escape(d->label, escaped, sizeof(escaped));
+			(void)snprintf(forms[n++], sizeof(forms[0]), "/dev/disk/by-label/%s", escaped);
 		}
 		if (d->partlabel[0]) {
-			escape(d->partlabel, escaped, sizeof escaped);
-			(void)snprintf(forms[n++], sizeof forms[0], "PARTLABEL=%s", escaped);
+			escape(d->partlabel, escaped, sizeof(escaped));
+			(void)snprintf(forms[n++], sizeof(forms[0]), "PARTLABEL=%s", escaped);
 		}
 		for (size_t j = 0; j < TABLE_SIZE; j++)
 			if (j != i && d->partno && table[j].partno && table[j].partuuid[0] &&
 			    table[j].disk_major == d->disk_major && table[j].disk_minor == d->disk_minor) {
-				(void)snprintf(forms[n++], sizeof forms[0], "PARTUUID=%s/PARTNROFF=%d", table[j].partuuid,
+				(void)snprintf(forms[n++], sizeof(forms[0]), "PARTUUID=%s/PARTNROFF=%d", table[j].partuuid,
 					       d->partno - table[j].partno);
 				break;
 			}
@@ -215,18 +215,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	require(spec.kind <= ROOT_BY_DM_NAME, "kind %d", (int)spec.kind);
-	require(strnlen(spec.value, sizeof spec.value) < sizeof spec.value, "value is not NUL-terminated");
+	require(strnlen(spec.value, sizeof(spec.value)) < sizeof(spec.value), "value is not NUL-terminated");
 	const char *rest = strchr(text, '=') ? strchr(text, '=') + 1 : text;
 	switch (spec.kind) {
 	case ROOT_BY_DEVNUM:
 		require(spec.major <= 0xfff && spec.minor <= 0xfffff && !spec.value[0], "%u:%u", spec.major, spec.minor);
 		break;
 	case ROOT_BY_DEVNAME:
-		require(spec.value[0] && strlen(spec.value) < sizeof table[0].name && !strstr(spec.value, "..") &&
+		require(spec.value[0] && strlen(spec.value) < sizeof(table[0].name) && !strstr(spec.value, "..") &&
 			strcmp(text + 5, spec.value) == 0, "device name '%s' from '%s'", spec.value, text);
 		break;
 	case ROOT_BY_DM_NAME:
-		require(spec.value[0] && !strchr(spec.value, '/') && strlen(spec.value) < sizeof table[0].dm_name &&
+		require(spec.value[0] && !strchr(spec.value, '/') && strlen(spec.value) < sizeof(table[0].dm_name) &&
 			strcmp(text + strlen("/dev/mapper/"), spec.value) == 0, "device-mapper name '%s' from '%s'",
 			spec.value, text);
 		break;
@@ -241,7 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strncmp(text, "/dev/disk/", 10) == 0)
 			rest = strchr(text + 10, '/') + 1;
 		char want[ROOT_SPEC_VALUE_MAX];
-		size_t n = reference_decode(rest, want, sizeof want);
+		size_t n = reference_decode(rest, want, sizeof(want));
 		require(spec.value[0], "an empty label accepted from '%s'", text);
 		require(n == strlen(spec.value) && memcmp(want, spec.value, n) == 0,
 			"'%s' decodes to %zu bytes, the spec holds '%s' (%zu)", rest, n, spec.value, strlen(spec.value));
@@ -250,7 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	char again_text[4 * ROOT_SPEC_VALUE_MAX + 64];
-	if (render(&spec, again_text, sizeof again_text) && strlen(again_text) < ROOT_SPEC_VALUE_MAX + 32) {
+	if (render(&spec, again_text, sizeof(again_text)) && strlen(again_text) < ROOT_SPEC_VALUE_MAX + 32) {
 		struct root_spec again;
 		require(root_spec_parse(again_text, &again, &reason) == 0 && same_spec(&again, &spec),
 			"'%s' written back as '%s' parses differently", text, again_text);

@@ -56,7 +56,7 @@ static const uint8_t *last_value(const uint8_t *data, size_t start, size_t size,
 static void check_event(const struct uevent *ev, const char *buf, size_t len, const uint8_t *data, size_t start,
 			char sep, const char *mode)
 {
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const char *v = field(ev, i);
 		size_t want_len = 0;
 		const uint8_t *want = last_value(data, start, len, sep, keys[i], &want_len);

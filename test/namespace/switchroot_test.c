@@ -23,21 +23,21 @@ static char base[64], outside[64];
 static void put(const char *dir, const char *name, const char *content, mode_t mode)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	write_file(path, content, mode);
 }
 
 static void dir(const char *parent, const char *name)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s/%s", parent, name);
+	snprintf(path, sizeof(path), "%s/%s", parent, name);
 	must(mkdir(path, 0755), path);
 }
 
 static void tmpfs(const char *parent, const char *name)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s%s%s", parent, *name ? "/" : "", name);
+	snprintf(path, sizeof(path), "%s%s%s", parent, *name ? "/" : "", name);
 	must(mount("tmpfs", path, "tmpfs", 0, "mode=0755"), path);
 }
 
@@ -53,8 +53,8 @@ static void build_fixture(void)
 	put(base, "lib/modules/m.ko", "module", 0644);
 	put(base, "hardlinked", "two names", 0644);
 	char a[512], b[512];
-	snprintf(a, sizeof a, "%s/hardlinked", base);
-	snprintf(b, sizeof b, "%s/etc/hardlink", base);
+	snprintf(a, sizeof(a), "%s/hardlinked", base);
+	snprintf(b, sizeof(b), "%s/etc/hardlink", base);
 	must(link(a, b), "link");
 	for (const char *const *d = (const char *const[]){ "dev", "proc", "sys", "run", "sysroot",
 							  "outside-bind", "newroot-bind", NULL }; *d; d++)
@@ -67,7 +67,7 @@ static void build_fixture(void)
 
 	/* The new root. */
 	tmpfs(base, "sysroot");
-	snprintf(a, sizeof a, "%s/sysroot", base);
+	snprintf(a, sizeof(a), "%s/sysroot", base);
 	put(a, "keep", "new root file", 0644);
 	dir(a, "sbin");
 	put(a, "sbin/real-init", "#!/bin/sh\n", 0755);
@@ -80,13 +80,13 @@ static void build_fixture(void)
 	must(symlink("/sbin/real-init", strcat(a, "/sbin/init")), "symlink sbin/init");
 
 	must(symlink("sysroot/keep", strcat(strcpy(a, base), "/relative-link")), "symlink");
-	snprintf(b, sizeof b, "%s/sysroot/data", base);
+	snprintf(b, sizeof(b), "%s/sysroot/data", base);
 	must(symlink(b, strcat(strcpy(a, base), "/absolute-link")), "symlink");
 	/* A directory of the new root bind-mounted into the old one, and one from elsewhere. */
-	snprintf(a, sizeof a, "%s/newroot-bind", base);
+	snprintf(a, sizeof(a), "%s/newroot-bind", base);
 	must(mount(b, a, NULL, MS_BIND, NULL), "bind new root's data");
 	put(outside, "outside-file", "outside", 0644);
-	snprintf(a, sizeof a, "%s/outside-bind", base);
+	snprintf(a, sizeof(a), "%s/outside-bind", base);
 	must(mount(outside, a, NULL, MS_BIND, NULL), "bind outside");
 }
 
@@ -103,8 +103,8 @@ static int old_root_entries(int fd)
 static void test_refusals(void)
 {
 	char new_root[128], same_dev[128];
-	snprintf(new_root, sizeof new_root, "%s/sysroot", base);
-	snprintf(same_dev, sizeof same_dev, "%s/etc", base);
+	snprintf(new_root, sizeof(new_root), "%s/sysroot", base);
+	snprintf(same_dev, sizeof(same_dev), "%s/etc", base);
 	struct switch_root_report report;
 	int oldfd = open(base, O_RDONLY | O_DIRECTORY);
 
@@ -140,7 +140,7 @@ static void test_switch(void)
 	must(pid, "fork");
 	if (pid == 0) {
 		char new_root[128];
-		snprintf(new_root, sizeof new_root, "%s/sysroot", base);
+		snprintf(new_root, sizeof(new_root), "%s/sysroot", base);
 		struct switch_root_request req = { base, new_root, "/sbin/init", false };
 		struct switch_root_report report;
 		int r = switch_root(&req, &report);
@@ -189,7 +189,7 @@ int main(void)
 	while (umount2(base, MNT_DETACH) == 0)
 		;
 	char path[128];
-	snprintf(path, sizeof path, "%s/outside-file", outside);
+	snprintf(path, sizeof(path), "%s/outside-file", outside);
 	(void)unlink(path);
 	(void)rmdir(outside);
 	(void)rmdir(base);

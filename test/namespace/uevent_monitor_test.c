@@ -90,29 +90,29 @@ static int forger(void)
 static ssize_t send_to(int fd, const void *payload, size_t len, unsigned pid, unsigned groups)
 {
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = pid, .nl_groups = groups };
-	return sendto(fd, payload, len, 0, (struct sockaddr *)&to, sizeof to);
+	return sendto(fd, payload, len, 0, (struct sockaddr *)&to, sizeof(to));
 }
 
 static void test_forged(int mon, unsigned port)
 {
 	struct uevent ev;
-	char copy[sizeof forged];
-	memcpy(copy, forged, sizeof forged);
-	CHECK(uevent_parse_netlink(copy, sizeof forged - 1, &ev) == 0 && strcmp(ev.subsystem, "block") == 0,
+	char copy[sizeof(forged)];
+	memcpy(copy, forged, sizeof(forged));
+	CHECK(uevent_parse_netlink(copy, sizeof(forged) - 1, &ev) == 0 && strcmp(ev.subsystem, "block") == 0,
 	      "the forged payload is a well-formed block device uevent");
 
 	int fd = forger();
-	must((int)send_to(fd, forged, sizeof forged - 1, port, 0), "unicast to the monitor");
+	must((int)send_to(fd, forged, sizeof(forged) - 1, port, 0), "unicast to the monitor");
 	int r = next_result(mon, FORGED_DEVPATH, 2000, &ev);
 	CHECK(r == -EPERM, "a unicast to the monitor's port is refused with -EPERM (got %d)", r);
 
-	must((int)send_to(fd, forged, sizeof forged - 1, 0, 1), "multicast to group 1");
+	must((int)send_to(fd, forged, sizeof(forged) - 1, 0, 1), "multicast to group 1");
 	r = next_result(mon, FORGED_DEVPATH, 2000, &ev);
 	CHECK(r == -EPERM, "a multicast to the kernel's group 1 is refused with -EPERM (got %d)", r);
 
 	/* A shorter one (no SEQNUM, the last property without its NUL): refused as well. */
 	static const char minimal[] = "add@" FORGED_DEVPATH "\0ACTION=add\0DEVPATH=" FORGED_DEVPATH "\0SUBSYSTEM=block";
-	must((int)send_to(fd, minimal, sizeof minimal - 1, 0, 1), "multicast");
+	must((int)send_to(fd, minimal, sizeof(minimal) - 1, 0, 1), "multicast");
 	r = next_result(mon, FORGED_DEVPATH, 2000, &ev);
 	CHECK(r == -EPERM, "a second multicast is refused too (got %d)", r);
 
@@ -126,7 +126,7 @@ static void test_forged(int mon, unsigned port)
 		int u = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
 		if (u < 0)
 			_exit(3);
-		_exit(send_to(u, forged, sizeof forged - 1, port, 0) > 0 ? 0 : errno == EPERM ? 1 : 4);
+		_exit(send_to(u, forged, sizeof(forged) - 1, port, 0) > 0 ? 0 : errno == EPERM ? 1 : 4);
 	}
 	int status;
 	must(waitpid(pid, &status, 0), "waitpid");
@@ -140,9 +140,9 @@ static void test_forged(int mon, unsigned port)
 	/* Too long for the buffer: cut by recvmsg, so refused before anything is read from it. At
 	 * exactly the buffer's size nothing is cut, and it is the sender that is refused. */
 	static char big[UEVENT_BUFFER_SIZE + 100];
-	memset(big, 'A', sizeof big);
-	memcpy(big, forged, sizeof forged);
-	must((int)send_to(fd, big, sizeof big, port, 0), "oversized unicast");
+	memset(big, 'A', sizeof(big));
+	memcpy(big, forged, sizeof(forged));
+	must((int)send_to(fd, big, sizeof(big), port, 0), "oversized unicast");
 	r = next_result(mon, FORGED_DEVPATH, 2000, &ev);
 	CHECK(r == -EBADMSG, "a message longer than UEVENT_BUFFER_SIZE is refused as truncated: -EBADMSG (got %d)", r);
 	must((int)send_to(fd, big, UEVENT_BUFFER_SIZE, port, 0), "unicast of UEVENT_BUFFER_SIZE");
@@ -184,7 +184,7 @@ static void test_overflow(int mon)
 	if (small < 0)
 		return;
 	int one = 1;
-	must(setsockopt(small, SOL_SOCKET, SO_RCVBUF, &one, sizeof one), "SO_RCVBUF");
+	must(setsockopt(small, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)), "SO_RCVBUF");
 	drain(mon);
 
 	int written = 0;
@@ -227,13 +227,13 @@ int main(void)
 		return 1;
 	}
 	int flags = fcntl(mon, F_GETFL), fdflags = fcntl(mon, F_GETFD), rcvbuf = 0;
-	socklen_t len = sizeof rcvbuf;
+	socklen_t len = sizeof(rcvbuf);
 	CHECK(flags >= 0 && (flags & O_NONBLOCK) && fdflags >= 0 && (fdflags & FD_CLOEXEC),
 	      "the monitor is non-blocking and close-on-exec");
 	CHECK(getsockopt(mon, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) == 0 && rcvbuf >= 16 * 1024 * 1024,
 	      "the monitor got its 16 MiB receive buffer (%d bytes)", rcvbuf);
 	struct sockaddr_nl self;
-	len = sizeof self;
+	len = sizeof(self);
 	must(getsockname(mon, (struct sockaddr *)&self, &len), "getsockname");
 	CHECK(self.nl_pid != 0 && self.nl_groups == 1, "the monitor is bound to group 1 (port %u)", self.nl_pid);
 	drain(mon);

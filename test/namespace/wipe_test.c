@@ -50,7 +50,7 @@ static const char *at(const char *name)
 	static char paths[4][512];
 	static int next;
 	char *p = paths[next++ % 4];
-	snprintf(p, sizeof paths[0], "%s/%s", base, name);
+	snprintf(p, sizeof(paths[0]), "%s/%s", base, name);
 	return p;
 }
 
@@ -97,7 +97,7 @@ static uint64_t hash_tree(int dirfd, uint64_t h, unsigned *files)
 	while ((e = readdir(d)) && n < 256)
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			names[n++] = strdup(e->d_name);
-	qsort(names, n, sizeof names[0], by_name);
+	qsort(names, n, sizeof(names[0]), by_name);
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		h = fnv(h, names[i], strlen(names[i]) + 1);
@@ -105,19 +105,19 @@ static uint64_t hash_tree(int dirfd, uint64_t h, unsigned *files)
 			h = fnv(h, "?", 1);
 			continue;
 		}
-		h = fnv(h, &st.st_mode, sizeof st.st_mode);
+		h = fnv(h, &st.st_mode, sizeof(st.st_mode));
 		(*files)++;
 		if (S_ISREG(st.st_mode)) {
 			char buf[8192];
 			ssize_t r;
 			int fd = openat(dirfd, names[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-			while (fd >= 0 && (r = read(fd, buf, sizeof buf)) > 0)
+			while (fd >= 0 && (r = read(fd, buf, sizeof(buf))) > 0)
 				h = fnv(h, buf, (size_t)r);
 			if (fd >= 0)
 				close(fd);
 		} else if (S_ISLNK(st.st_mode)) {
 			char target[4096];
-			ssize_t r = readlinkat(dirfd, names[i], target, sizeof target);
+			ssize_t r = readlinkat(dirfd, names[i], target, sizeof(target));
 			h = fnv(h, target, r > 0 ? (size_t)r : 0);
 		} else if (S_ISDIR(st.st_mode)) {
 			int sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -181,11 +181,11 @@ static void build_fixture(void)
 	put("sysroot/data/precious", "precious data", 0600);
 	char big[65536 + 1];
 	uint32_t x = 2463534242u;
-	for (size_t i = 0; i < sizeof big - 1; i++) {
+	for (size_t i = 0; i < sizeof(big) - 1; i++) {
 		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
 		big[i] = (char)('!' + x % 90);
 	}
-	big[sizeof big - 1] = '\0';
+	big[sizeof(big) - 1] = '\0';
 	put("sysroot/data/big", big, 0644);
 	put("sysroot/data/h1", "new root hard link", 0644);
 	must(link(at("sysroot/data/h1"), at("sysroot/data/h2")), "link h2");
@@ -244,12 +244,12 @@ static void test_wipe(uint64_t before, unsigned before_files)
 		struct switch_root_report r;
 		int rc = switch_root(&req, &r);
 		bool inside = rc == 0 && strcmp(content_at(AT_FDCWD, "/keep"), "new root file") == 0;
-		(void)!write(pipefd[1], &r, sizeof r);
+		(void)!write(pipefd[1], &r, sizeof(r));
 		_exit(inside ? 0 : rc < 0 ? 2 : 3);
 	}
 	close(pipefd[1]);
 	struct switch_root_report r = { 0 };
-	bool got = read(pipefd[0], &r, sizeof r) == (ssize_t)sizeof r;
+	bool got = read(pipefd[0], &r, sizeof(r)) == (ssize_t)sizeof(r);
 	close(pipefd[0]);
 	int status;
 	must(waitpid(pid, &status, 0), "waitpid");

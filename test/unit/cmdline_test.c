@@ -20,8 +20,8 @@ static int collect(const char *name, const char *value, void *ctx)
 	struct collected *c = ctx;
 	if (c->count == 16)
 		return -ENOSPC;
-	snprintf(c->names[c->count], sizeof c->names[0], "%s", name);
-	snprintf(c->values[c->count], sizeof c->values[0], "%s", value ? value : "");
+	snprintf(c->names[c->count], sizeof(c->names[0]), "%s", name);
+	snprintf(c->values[c->count], sizeof(c->values[0]), "%s", value ? value : "");
 	c->has_value[c->count] = value != NULL;
 	c->count++;
 	return 0;
@@ -31,7 +31,7 @@ static int split(const char *text, struct collected *c)
 {
 	char bad[64] = "";
 	*c = (struct collected){ 0 };
-	return cmdline_for_each(text, collect, c, bad, sizeof bad);
+	return cmdline_for_each(text, collect, c, bad, sizeof(bad));
 }
 
 static const char *problem(const struct boot_options *o, const char *param)
@@ -65,13 +65,13 @@ static void test_splitting(void)
 
 	char bad[64] = "";
 	c = (struct collected){ 0 };
-	CHECK(cmdline_for_each("ro root=\"LABEL=x rw", collect, &c, bad, sizeof bad) == -EINVAL, "unterminated quote is refused");
+	CHECK(cmdline_for_each("ro root=\"LABEL=x rw", collect, &c, bad, sizeof(bad)) == -EINVAL, "unterminated quote is refused");
 	CHECK(c.count == 1, "parameters before the unterminated quote were visited");
 	CHECK_STR(bad, "root", "the unterminated parameter is named");
 
 	char huge[CMDLINE_MAX + 10];
-	memset(huge, 'a', sizeof huge - 1);
-	huge[sizeof huge - 1] = '\0';
+	memset(huge, 'a', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
 	CHECK(split(huge, &c) == -E2BIG, "an overlong line is refused, not truncated");
 }
 

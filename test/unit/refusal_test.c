@@ -9,7 +9,7 @@
 static enum refusal_cause cause(const char *path, int error, const char *kernel_compression, bool same_kernel)
 {
 	struct module_refusal r = { .error = error };
-	(void)snprintf(r.path, sizeof r.path, "%s", path);
+	(void)snprintf(r.path, sizeof(r.path), "%s", path);
 	return refusal_cause(&r, kernel_compression, same_kernel);
 }
 

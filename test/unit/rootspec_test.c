@@ -52,7 +52,7 @@ static void test_malformed(void)
 		"8:", ":1", "8:1x", "99999:1", "sda1", "0x801", "/dev/disk/by-id/ata-foo",
 		"/dev/../etc/passwd", "/dev/disk/by-label/", "/dev/mapper/", "/dev/mapper/a/b", "LABEL=my\\x00root", "PARTLABEL=\\x00",
 	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		reason = NULL;
 		bool ok = parses(bad[i]);
 		CHECK(!ok && reason && *reason, "root=%s rejected (%s)", bad[i], reason ? reason : "no reason");
@@ -84,7 +84,7 @@ static void test_matching(void)
 		dev("vda2", 254, 2, 2, "0fc63daf-8483-4772-8e79-3d69d8477de4", "my root", "11111111-02", "root"),
 		dev("vda3", 254, 3, 3, "", "", "11111111-03", ""),
 	};
-	size_t n = sizeof devs / sizeof devs[0];
+	size_t n = sizeof(devs) / sizeof(devs[0]);
 	struct {
 		const char *root;
 		const char *want;
@@ -102,7 +102,7 @@ static void test_matching(void)
 		{ "LABEL=My Root", NULL },
 		{ "/dev/vda9", NULL },
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		CHECK(parses(cases[i].root), "parse %s", cases[i].root);
 		const char *matched = NULL;
 		int matches = 0;

