@@ -58,7 +58,7 @@ struct boot {
 	unsigned uevents, forged_uevents;
 };
 
-/* A boot with the options' defaults, before /proc/cmdline is read. */
+/* A boot with the options' defaults, before /proc/cmdline is read; boot must be all zero. */
 void boot_init(struct boot *boot, char **argv);
 
 /* Records why the stage failed and returns error (a -errno), for `return boot_fail(...)`. */

@@ -39,6 +39,7 @@ static const char *settle(struct boot *boot, const char *cmdline, const char *ty
 			  bool *ran)
 {
 	char text[16];
+	memset(boot, 0, sizeof(*boot));
 	boot_init(boot, NULL);
 	boot_options_parse(cmdline, &boot->opts);
 	(void)snprintf(text, sizeof(text), "%d\n", status);
