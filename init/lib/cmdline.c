@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,6 +320,181 @@ static int on_rd_lvm_vg(struct boot_options *opts, const char *value, const char
 	return r;
 }
 
+/* A LUKS UUID as dracut and systemd take it: hex and dashes, with or without "luks-", any case. */
+static int copy_luks_uuid(char *dst, const char *value, size_t len, const char **reason)
+{
+	if (len >= 5 && strncmp(value, "luks-", 5) == 0) {
+		value += 5;
+		len -= 5;
+	}
+	if (len == 0 || len >= LUKS_UUID_MAX) {
+		*reason = "expected a LUKS UUID";
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)value[i]) && value[i] != '-') {
+			*reason = "expected a LUKS UUID (hexadecimal and '-')";
+			return -EINVAL;
+		}
+		dst[i] = (char)tolower((unsigned char)value[i]);
+	}
+	dst[len] = '\0';
+	return 0;
+}
+
+/* The next slot of a repeatable parameter's list, or NULL (and a reason) when it is full. */
+#define LIST_SLOT(list, count, reason)                                                             \
+	((count) < CMDLINE_LIST_MAX ? &(list)[(count)] :                                         \
+				      (*(reason) = "given more than 8 times: this one ignored", NULL))
+
+static int on_rd_luks(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_flag(&opts->luks.enabled, value, reason);
+}
+
+static int on_rd_luks_crypttab(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_flag(&opts->luks.crypttab, value, reason);
+}
+
+static int on_rd_luks_uuid(struct boot_options *opts, const char *value, const char **reason)
+{
+	struct luks_options *l = &opts->luks;
+	char(*slot)[LUKS_UUID_MAX] = LIST_SLOT(l->uuids, l->uuid_count, reason);
+	if (!slot)
+		return -E2BIG;
+	int r = copy_luks_uuid(*slot, value ? value : "", value ? strlen(value) : 0, reason);
+	if (r == 0)
+		l->uuid_count++;
+	return r;
+}
+
+/* UUID=VALUE, as rd.luks.name=, rd.luks.key= and rd.luks.options= can be given for one device. */
+static bool split_uuid(const char *value, char *uuid, const char **rest)
+{
+	const char *eq = strchr(value, '=');
+	const char *dummy;
+	if (!eq || copy_luks_uuid(uuid, value, (size_t)(eq - value), &dummy) < 0)
+		return false;
+	*rest = eq + 1;
+	return true;
+}
+
+static int on_rd_luks_name(struct boot_options *opts, const char *value, const char **reason)
+{
+	struct luks_options *l = &opts->luks;
+	const char *name;
+	if (!value || l->name_count == CMDLINE_LIST_MAX ||
+	    !split_uuid(value, l->names[l->name_count].uuid, &name) || !*name || strchr(name, '/')) {
+		*reason = l->name_count == CMDLINE_LIST_MAX ? "given more than 8 times: this one ignored" :
+							      "expected UUID=NAME";
+		return -EINVAL;
+	}
+	int r = copy_value(l->names[l->name_count].name, sizeof(l->names[0].name), name, reason);
+	if (r == 0)
+		l->name_count++;
+	return r;
+}
+
+/* systemd's KEYFILE[:KEYDEV] and UUID=KEYFILE[:KEYDEV]; dracut's KEYFILE:KEYDEV:LUKSDEV, where
+ * LUKSDEV is UUID=, luks-UUID or a device. */
+static int on_rd_luks_key(struct boot_options *opts, const char *value, const char **reason)
+{
+	struct luks_options *l = &opts->luks;
+	if (!value || !*value || l->key_count == CMDLINE_LIST_MAX) {
+		*reason = !value || !*value ? "expected KEYFILE[:KEYDEV]" : "given more than 8 times: this one ignored";
+		return -EINVAL;
+	}
+	char text[CMDLINE_VALUE_MAX];
+	(void)snprintf(text, sizeof(text), "%s", value);
+	struct luks_key key;
+	memset(&key, 0, sizeof(key));
+	const char *path = text;
+	if (text[0] != '/' && !split_uuid(text, key.uuid, &path)) {
+		*reason = "expected an absolute KEYFILE, or UUID=KEYFILE";
+		return -EINVAL;
+	}
+	char *keydev = strchr(path, ':'), *luksdev = NULL;
+	if (keydev) {
+		*keydev++ = '\0';
+		luksdev = strrchr(keydev, ':');
+		/* MAJ:MIN has a colon too: a third field is dracut's only if it names a device. */
+		if (luksdev && (strncmp(luksdev + 1, "UUID=", 5) == 0 || strncmp(luksdev + 1, "luks-", 5) == 0 ||
+				strncmp(luksdev + 1, "/dev/", 5) == 0))
+			*luksdev++ = '\0';
+		else
+			luksdev = NULL;
+	}
+	if (path[0] != '/' || strlen(path) >= sizeof(key.path) || (keydev && strlen(keydev) >= sizeof(key.device))) {
+		*reason = "expected an absolute KEYFILE";
+		return -EINVAL;
+	}
+	(void)snprintf(key.path, sizeof(key.path), "%s", path);
+	(void)snprintf(key.device, sizeof(key.device), "%s", keydev ? keydev : "");
+	if (luksdev) {
+		const char *u = strncmp(luksdev, "UUID=", 5) == 0 ? luksdev + 5 : luksdev;
+		if (strncmp(u, "/dev/", 5) == 0 || copy_luks_uuid(key.uuid, u, strlen(u), reason) < 0) {
+			*reason = "rdinit takes the LUKS device of rd.luks.key= as UUID= or luks-UUID";
+			return -EINVAL;
+		}
+	}
+	l->keys[l->key_count++] = key;
+	return 0;
+}
+
+static int on_rd_luks_options(struct boot_options *opts, const char *value, const char **reason)
+{
+	struct luks_options *l = &opts->luks;
+	if (!value || !*value || l->options_count == CMDLINE_LIST_MAX) {
+		*reason = !value || !*value ? "expected OPTIONS or UUID=OPTIONS" :
+					      "given more than 8 times: this one ignored";
+		return -EINVAL;
+	}
+	const char *options = value;
+	if (!split_uuid(value, l->options[l->options_count].uuid, &options))
+		l->options[l->options_count].uuid[0] = '\0';
+	int r = copy_value(l->options[l->options_count].options, sizeof(l->options[0].options), options,
+			   reason);
+	if (r == 0)
+		l->options_count++;
+	return r;
+}
+
+static int on_rd_luks_allow_discards(struct boot_options *opts, const char *value, const char **reason)
+{
+	struct luks_options *l = &opts->luks;
+	if (!value) {
+		l->discard_all = true;
+		return 0;
+	}
+	char(*slot)[LUKS_UUID_MAX] = LIST_SLOT(l->discard_uuids, l->discard_count, reason);
+	if (!slot)
+		return -E2BIG;
+	int r = copy_luks_uuid(*slot, value, strlen(value), reason);
+	if (r == 0)
+		l->discard_count++;
+	return r;
+}
+
+static int on_rd_luks_timeout(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_seconds(&opts->luks.timeout_s, value, reason);
+}
+
+static int on_cryptdevice(struct boot_options *opts, const char *value, const char **reason)
+{
+	if (value && !strchr(value, ':')) {
+		*reason = "expected DEVICE:NAME[:OPTIONS]";
+		return -EINVAL;
+	}
+	return copy_value(opts->luks.cryptdevice, sizeof(opts->luks.cryptdevice), value, reason);
+}
+
+static int on_cryptkey(struct boot_options *opts, const char *value, const char **reason)
+{
+	return copy_value(opts->luks.cryptkey, sizeof(opts->luks.cryptkey), value, reason);
+}
+
 static const struct {
 	const char *name;
 	option_handler *handle;
@@ -342,6 +518,16 @@ static const struct {
 	{ "quiet", on_quiet },
 	{ "rd.lvm", on_rd_lvm },
 	{ "rd.lvm.vg", on_rd_lvm_vg },
+	{ "rd.luks", on_rd_luks },
+	{ "rd.luks.crypttab", on_rd_luks_crypttab },
+	{ "rd.luks.uuid", on_rd_luks_uuid },
+	{ "rd.luks.name", on_rd_luks_name },
+	{ "rd.luks.key", on_rd_luks_key },
+	{ "rd.luks.options", on_rd_luks_options },
+	{ "rd.luks.allow-discards", on_rd_luks_allow_discards },
+	{ "rd.luks.timeout", on_rd_luks_timeout },
+	{ "cryptdevice", on_cryptdevice },
+	{ "cryptkey", on_cryptkey },
 };
 
 static void note_problem(struct boot_options *opts, const char *name, const char *reason)
@@ -379,6 +565,7 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		.hook_timeout_s = DEFAULT_HOOK_TIMEOUT_S,
 		.uevent_buffer = UEVENT_RCVBUF_DEFAULT,
 		.lvm = true,
+		.luks = { .enabled = true, .crypttab = true },
 	};
 	char bad_name[64];
 	int r = cmdline_for_each(text, visit_option, opts, bad_name, sizeof(bad_name));

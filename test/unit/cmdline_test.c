@@ -165,6 +165,45 @@ static void test_options(void)
 	CHECK(o.lvm_vg_count == CMDLINE_LIST_MAX && problem(&o, "rd.lvm.vg"),
 	      "a ninth rd.lvm.vg= is refused, and said so");
 
+	/* LUKS, in dracut's, systemd's and mkinitcpio's words. */
+	const struct luks_options *l = &o.luks;
+	boot_options_parse("root=/dev/mapper/root", &o);
+	CHECK(l->enabled && l->crypttab && l->uuid_count == 0 && l->timeout_s == 0 && !l->cryptdevice[0],
+	      "LUKS defaults: on, the image's crypttab read, nothing named");
+	boot_options_parse("rd.luks.uuid=luks-0A1B2C3D-1111-2222-3333-444455556666 rd.luks.uuid=0a1b "
+			   "rd.luks.uuid=nothex rd.luks.crypttab=0 rd.luks.timeout=30", &o);
+	CHECK(l->uuid_count == 2 && strcmp(l->uuids[0], "0a1b2c3d-1111-2222-3333-444455556666") == 0 &&
+	      strcmp(l->uuids[1], "0a1b") == 0, "rd.luks.uuid=: luks- dropped, lowercased, a prefix kept as given");
+	CHECK(problem(&o, "rd.luks.uuid") && !l->crypttab && l->timeout_s == 30,
+	      "a UUID that is not hex is refused; rd.luks.crypttab=0; rd.luks.timeout=30");
+	boot_options_parse("rd.luks.name=0a1b2c3d-1111-2222-3333-444455556666=cryptroot rd.luks.name=nope rd.luks=0", &o);
+	CHECK(l->name_count == 1 && strcmp(l->names[0].uuid, "0a1b2c3d-1111-2222-3333-444455556666") == 0 &&
+	      strcmp(l->names[0].name, "cryptroot") == 0 && problem(&o, "rd.luks.name") && !l->enabled,
+	      "rd.luks.name=UUID=NAME; one without a UUID is refused; rd.luks=0");
+	boot_options_parse("rd.luks.key=/etc/keys/all.key rd.luks.key=0a1b=/k/one.key:UUID=ffff0000-0000-0000-0000-000000000000 "
+			   "rd.luks.key=/k/d.key:/dev/sdb1:UUID=1234 rd.luks.key=relative.key", &o);
+	CHECK(l->key_count == 3, "three rd.luks.key= read, the relative one refused");
+	CHECK(!l->keys[0].uuid[0] && strcmp(l->keys[0].path, "/etc/keys/all.key") == 0 && !l->keys[0].device[0],
+	      "systemd's KEYFILE: for every device, in the image");
+	CHECK(strcmp(l->keys[1].uuid, "0a1b") == 0 && strcmp(l->keys[1].path, "/k/one.key") == 0 &&
+	      strcmp(l->keys[1].device, "UUID=ffff0000-0000-0000-0000-000000000000") == 0,
+	      "systemd's UUID=KEYFILE:KEYDEV");
+	CHECK(strcmp(l->keys[2].uuid, "1234") == 0 && strcmp(l->keys[2].path, "/k/d.key") == 0 &&
+	      strcmp(l->keys[2].device, "/dev/sdb1") == 0, "dracut's KEYFILE:KEYDEV:LUKSDEV");
+	boot_options_parse("rd.luks.options=discard,tries=5 rd.luks.options=0a1b=readonly rd.luks.allow-discards "
+			   "rd.luks.allow-discards=luks-0a1b", &o);
+	CHECK(l->options_count == 2 && !l->options[0].uuid[0] && strcmp(l->options[0].options, "discard,tries=5") == 0 &&
+	      strcmp(l->options[1].uuid, "0a1b") == 0 && strcmp(l->options[1].options, "readonly") == 0,
+	      "rd.luks.options=OPTIONS and UUID=OPTIONS");
+	CHECK(l->discard_all && l->discard_count == 1 && strcmp(l->discard_uuids[0], "0a1b") == 0,
+	      "rd.luks.allow-discards, bare and =UUID");
+	boot_options_parse("cryptdevice=UUID=0a1b2c3d-1111-2222-3333-444455556666:cryptroot:allow-discards "
+			   "cryptkey=rootfs:/crypto_keyfile.bin", &o);
+	CHECK(strcmp(l->cryptdevice, "UUID=0a1b2c3d-1111-2222-3333-444455556666:cryptroot:allow-discards") == 0 &&
+	      strcmp(l->cryptkey, "rootfs:/crypto_keyfile.bin") == 0, "mkinitcpio's cryptdevice= and cryptkey=");
+	boot_options_parse("cryptdevice=/dev/sda2", &o);
+	CHECK(!l->cryptdevice[0] && problem(&o, "cryptdevice"), "a cryptdevice= without a name is refused");
+
 	char longroot[700] = "root=/dev/";
 	memset(longroot + 10, 'x', 600);
 	longroot[610] = '\0';
