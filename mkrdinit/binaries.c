@@ -5,6 +5,7 @@
  * cache and default folders, and print where each library was found, without running the program. Reading
  * DT_NEEDED ourselves would mean redoing that search, ld.so.cache included, and getting it subtly wrong. */
 #include "binaries.h"
+#include "fileio.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -41,16 +42,11 @@ static bool set_contains(const struct binary_set *set, const char *path)
 /* Takes ownership of PATH and LINK_TARGET, also on failure. */
 static int set_append(struct binary_set *set, char *path, char *link_target, unsigned int mode)
 {
-	if (set->n_files == set->capacity) {
-		size_t capacity = set->capacity ? set->capacity * 2 : 16;
-		struct binary_file *files = realloc(set->files, capacity * sizeof(*files));
-		if (!files) {
-			free(path);
-			free(link_target);
-			return -ENOMEM;
-		}
-		set->files = files;
-		set->capacity = capacity;
+	int r = grow_array((void **)&set->files, &set->capacity, set->n_files + 1, sizeof(*set->files));
+	if (r < 0) {
+		free(path);
+		free(link_target);
+		return r;
 	}
 	set->files[set->n_files++] = (struct binary_file){ .path = path, .link_target = link_target, .mode = mode };
 	return 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "binaries.h"
+#include "fileio.h"
 #include "hostonly.h"
 #include "image.h"
 #include "list.h"
@@ -367,6 +368,7 @@ static int read_manifests(const struct options *opts, struct manifest *m, char *
                           bool **hostonly_line)
 {
 	*hostonly_line = NULL;
+	size_t capacity = 0;
 	for (size_t i = 0; i < opts->n_hooks; i++) {
 		folders[i] = hook_folder(opts, opts->hooks[i]);
 		if (!folders[i] || asprintf(&display_names[i], "%s/manifest", folders[i]) < 0) {
@@ -391,17 +393,16 @@ static int read_manifests(const struct options *opts, struct manifest *m, char *
 			return r;
 		}
 
-		bool *grown = realloc(*hostonly_line, (m->n_entries ? m->n_entries : 1) * sizeof(*grown));
-		if (!grown) {
-			complain("unable to read %s: %s", display_names[i], strerror(ENOMEM));
-			return -ENOMEM;
+		r = grow_array((void **)hostonly_line, &capacity, m->n_entries, sizeof(**hostonly_line));
+		if (r < 0) {
+			complain("unable to read %s: %s", display_names[i], strerror(-r));
+			return r;
 		}
-		*hostonly_line = grown;
 		bool marked = false;
 		for (size_t j = first; j < m->n_entries; j++)
 			marked |= m->entries[j].kind == MANIFEST_HOSTONLY;
 		for (size_t j = first; j < m->n_entries; j++)
-			grown[j] = marked;
+			(*hostonly_line)[j] = marked;
 	}
 	return 0;
 }

@@ -4,6 +4,7 @@
  * Stricter than gen_init_cpio on purpose: it sscanf()s what it can and carries on, we reject a line that does not
  * say exactly one thing, because a typo in an initramfs manifest shows up only as a machine that does not boot. */
 #include "manifest.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,16 +162,9 @@ struct buffer {
 
 static int buffer_append(struct buffer *b, const char *text, size_t len)
 {
-	if (b->len + len + 1 > b->capacity) {
-		size_t capacity = b->capacity ? b->capacity : 64;
-		while (b->len + len + 1 > capacity)
-			capacity *= 2;
-		char *data = realloc(b->data, capacity);
-		if (!data)
-			return -ENOMEM;
-		b->data = data;
-		b->capacity = capacity;
-	}
+	int r = grow_array((void **)&b->data, &b->capacity, b->len + len + 1, 1);
+	if (r < 0)
+		return r;
 	memcpy(b->data + b->len, text, len);
 	b->len += len;
 	b->data[b->len] = '\0';
@@ -419,19 +413,6 @@ static const struct handler *find_handler(const char *keyword)
 	return NULL;
 }
 
-static int manifest_grow(struct manifest *m)
-{
-	if (m->n_entries < m->capacity)
-		return 0;
-	size_t capacity = m->capacity ? m->capacity * 2 : 16;
-	struct manifest_entry *entries = realloc(m->entries, capacity * sizeof(*entries));
-	if (!entries)
-		return -ENOMEM;
-	m->entries = entries;
-	m->capacity = capacity;
-	return 0;
-}
-
 static void entry_free(struct manifest_entry *entry)
 {
 	free(entry->name);
@@ -467,7 +448,7 @@ static int parse_line(struct manifest *m, struct line *line)
 		                  line->fields[handler->n_required], len, field, line->keyword, handler->usage);
 	}
 
-	int r = manifest_grow(m);
+	int r = grow_array((void **)&m->entries, &m->capacity, m->n_entries + 1, sizeof(*m->entries));
 	if (r < 0)
 		return r;
 	struct manifest_entry entry = { .kind = handler->kind };
@@ -501,14 +482,9 @@ static int split_words(char *text, char ***out)
 			*p++ = '\0';
 		if (!*p)
 			break;
-		if (n == capacity) {
-			capacity = capacity ? capacity * 2 : 8;
-			char **grown = realloc(words, capacity * sizeof(*words));
-			if (!grown) {
-				free(words);
-				return -ENOMEM;
-			}
-			words = grown;
+		if (grow_array((void **)&words, &capacity, n + 1, sizeof(*words)) < 0) {
+			free(words);
+			return -ENOMEM;
 		}
 		words[n++] = p;
 		while (*p && !is_blank(*p))

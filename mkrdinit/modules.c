@@ -64,16 +64,13 @@ static int read_firmware(struct resolver *rs, struct kmod_module *mod, struct mo
 	{
 		if (strcmp(kmod_module_info_get_key(l), "firmware") != 0)
 			continue;
-		char **grown = realloc(file->firmware, (file->n_firmware + 1) * sizeof(*grown));
-		char *value = strdup(kmod_module_info_get_value(l));
-		if (!grown || !value) {
-			if (grown)
-				file->firmware = grown;
-			free(value);
+		r = grow_array((void **)&file->firmware, &file->firmware_capacity, file->n_firmware + 1,
+		               sizeof(*file->firmware));
+		char *value = r < 0 ? NULL : strdup(kmod_module_info_get_value(l));
+		if (!value) {
 			r = -ENOMEM;
 			break;
 		}
-		file->firmware = grown;
 		file->firmware[file->n_firmware++] = value;
 	}
 	kmod_module_info_free_list(info);
@@ -113,21 +110,16 @@ static int set_add(struct resolver *rs, struct kmod_module *mod, const char *ori
 	}
 
 	struct module_set *set = rs->set;
-	if (set->n_files == set->capacity) {
-		size_t capacity = set->capacity ? set->capacity * 2 : 32;
-		struct module_file *files = realloc(set->files, capacity * sizeof(*files));
-		if (!files)
-			return -ENOMEM;
-		set->files = files;
-		set->capacity = capacity;
-	}
+	int r = grow_array((void **)&set->files, &set->capacity, set->n_files + 1, sizeof(*set->files));
+	if (r < 0)
+		return r;
 	struct module_file file = {
 		.name = strdup(name),
 		.path = strdup(path),
 		.relpath = strdup(path + tree_len + 1),
 		.origin = strdup(origin),
 	};
-	int r = file.name && file.path && file.relpath && file.origin ? 0 : -ENOMEM;
+	r = file.name && file.path && file.relpath && file.origin ? 0 : -ENOMEM;
 	if (r == 0)
 		r = read_firmware(rs, mod, &file, origin);
 	if (r < 0) {
@@ -145,14 +137,9 @@ static int mark_visited(struct resolver *rs, const char *name, bool *already)
 			*already = true;
 			return 0;
 		}
-	if (rs->n_visited == rs->visited_capacity) {
-		size_t capacity = rs->visited_capacity ? rs->visited_capacity * 2 : 32;
-		char **visited = realloc(rs->visited, capacity * sizeof(*visited));
-		if (!visited)
-			return -ENOMEM;
-		rs->visited = visited;
-		rs->visited_capacity = capacity;
-	}
+	int r = grow_array((void **)&rs->visited, &rs->visited_capacity, rs->n_visited + 1, sizeof(*rs->visited));
+	if (r < 0)
+		return r;
 	rs->visited[rs->n_visited] = strdup(name);
 	if (!rs->visited[rs->n_visited])
 		return -ENOMEM;
@@ -499,16 +486,9 @@ static int read_indexes(const char *dir, struct module_indexes *out)
 	while (r == 0 && (errno = 0, de = readdir(d))) {
 		if (strncmp(de->d_name, "modules.", strlen("modules.")) != 0)
 			continue;
-		if (out->n_files == out->capacity) {
-			size_t capacity = out->capacity ? out->capacity * 2 : 16;
-			struct module_index *files = realloc(out->files, capacity * sizeof(*files));
-			if (!files) {
-				r = -ENOMEM;
-				break;
-			}
-			out->files = files;
-			out->capacity = capacity;
-		}
+		r = grow_array((void **)&out->files, &out->capacity, out->n_files + 1, sizeof(*out->files));
+		if (r < 0)
+			break;
 		char *path;
 		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
 			r = -ENOMEM;
