@@ -7,14 +7,12 @@
 #include "fileio.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Linux's dev_t: 12 bits of major, 20 of minor (MAJOR()/MINOR() in include/linux/kdev_t.h). */
 #define DEV_MAJOR_MAX 4095u
@@ -530,42 +528,12 @@ int manifest_parse_text(struct manifest *m, const struct manifest_context *ctx, 
 	return 0;
 }
 
-static int read_all(const char *path, char **out, size_t *out_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-
-	struct buffer b = { 0 };
-	int r = buffer_append(&b, "", 0);
-	while (r == 0) {
-		char chunk[65536];
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		else if (n == 0)
-			break;
-		else
-			r = buffer_append(&b, chunk, (size_t)n);
-	}
-	(void)close(fd);
-	if (r < 0) {
-		free(b.data);
-		return r;
-	}
-	*out = b.data;
-	*out_len = b.len;
-	return 0;
-}
-
 int manifest_parse_file(struct manifest *m, const char *path, const struct manifest_context *ctx, char *err,
                         size_t err_size)
 {
 	char *text;
 	size_t len;
-	int r = read_all(path, &text, &len);
+	int r = read_whole_file(path, &text, &len);
 	if (r < 0) {
 		(void)snprintf(err, err_size, "unable to read %s: %s", path, strerror(-r));
 		return r;

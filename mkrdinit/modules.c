@@ -311,45 +311,6 @@ void module_indexes_free(struct module_indexes *indexes)
 	*indexes = (struct module_indexes){ 0 };
 }
 
-static int read_file(const char *path, char **out, size_t *out_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	char *data = NULL;
-	size_t len = 0, capacity = 0;
-	int r = 0;
-	for (;;) {
-		if (len == capacity) {
-			capacity = capacity ? capacity * 2 : 65536;
-			char *grown = realloc(data, capacity);
-			if (!grown) {
-				r = -ENOMEM;
-				break;
-			}
-			data = grown;
-		}
-		ssize_t n = read(fd, data + len, capacity - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	(void)close(fd);
-	if (r < 0) {
-		free(data);
-		return r;
-	}
-	*out = data;
-	*out_len = len;
-	return 0;
-}
-
 static int write_file(const char *path, const char *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -365,7 +326,7 @@ static int copy_file(const char *from, const char *to)
 {
 	char *data;
 	size_t len;
-	int r = read_file(from, &data, &len);
+	int r = read_whole_file(from, &data, &len);
 	if (r < 0)
 		return r;
 	r = write_file(to, data, len);
@@ -390,7 +351,7 @@ static int write_filtered_order(const char *tree, const struct module_set *set, 
 		return -ENOMEM;
 	char *data;
 	size_t len;
-	int r = read_file(from, &data, &len);
+	int r = read_whole_file(from, &data, &len);
 	free(from);
 	if (r == -ENOENT)
 		return 0;
@@ -495,7 +456,7 @@ static int read_indexes(const char *dir, struct module_indexes *out)
 			break;
 		}
 		struct module_index index = { .name = strdup(de->d_name) };
-		r = index.name ? read_file(path, &index.data, &index.len) : -ENOMEM;
+		r = index.name ? read_whole_file(path, &index.data, &index.len) : -ENOMEM;
 		free(path);
 		if (r < 0) {
 			free(index.name);
@@ -525,7 +486,7 @@ static void first_log_line(const char *log_path, char *buf, size_t size)
 	char *data;
 	size_t len;
 	buf[0] = '\0';
-	if (read_file(log_path, &data, &len) < 0)
+	if (read_whole_file(log_path, &data, &len) < 0)
 		return;
 	size_t line = strcspn(data, "\n");
 	if (line > len)
