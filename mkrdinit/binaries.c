@@ -244,59 +244,10 @@ done:
  * prints the libraries on standard output; a missing one makes it fail with a message on standard error. */
 static int run_loader_list(const char *loader, const char *program, char **out, int *status)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)dup2(pipefd[1], STDOUT_FILENO);
-		(void)dup2(pipefd[1], STDERR_FILENO);
-		char *const argv[] = { (char *)loader, "--list", (char *)program, NULL };
-		char *const envp[] = { NULL };
-		execve(loader, argv, envp);
-		_exit(127);
-	}
-	int r = pid < 0 ? -errno : 0;
-	(void)close(pipefd[1]);
-	if (r < 0) {
-		(void)close(pipefd[0]);
-		return r;
-	}
-
-	char *data = NULL;
-	size_t len = 0, capacity = 0;
-	for (;;) {
-		if (len + 1 >= capacity) {
-			capacity = capacity ? capacity * 2 : 4096;
-			char *grown = realloc(data, capacity);
-			if (!grown) {
-				r = -ENOMEM;
-				break;
-			}
-			data = grown;
-		}
-		ssize_t n = read(pipefd[0], data + len, capacity - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		len += (size_t)n;
-	}
-	(void)close(pipefd[0]);
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR) {
-			r = r < 0 ? r : -errno;
-			break;
-		}
-	if (r < 0) {
-		free(data);
-		return r;
-	}
-	data[len] = '\0';
-	*out = data;
-	return 0;
+	const char *const argv[] = { loader, "--list", program, NULL };
+	char *const envp[] = { NULL };
+	size_t len;
+	return run_program(argv, envp, out, &len, status);
 }
 
 /* Adds every library in the loader's list. Its lines look like

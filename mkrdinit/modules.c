@@ -387,8 +387,9 @@ static int write_filtered_order(const char *tree, const struct module_set *set, 
 	return r;
 }
 
-/* Returns 0, -errno when depmod could not be started, or -EPROTO when it failed; then *STATUS is waitpid()'s. */
-static int run_depmod(const char *depmod, const char *staging, const char *kver, const char *log_path, int *status)
+/* Runs DEPMOD on the tree in STAGING. Returns 0, -errno when depmod could not be started, or -EPROTO when it
+ * failed; with 0 and -EPROTO, *OUTPUT (to free) is what it printed and *STATUS its wait status. */
+static int run_depmod(const char *depmod, const char *staging, const char *kver, char **output, int *status)
 {
 	char *config_dir;
 	if (asprintf(&config_dir, "%s/depmod.d", staging) < 0)
@@ -396,39 +397,15 @@ static int run_depmod(const char *depmod, const char *staging, const char *kver,
 	/* An empty configuration folder: the build machine's depmod.d (search orders, overrides) is not the
 	 * image's. */
 	int r = mkdir(config_dir, 0755) < 0 ? -errno : 0;
-	if (r < 0) {
-		free(config_dir);
-		return r;
+	if (r == 0) {
+		const char *const argv[] = { depmod, "-b", staging, "-C", config_dir, kver, NULL };
+		size_t len;
+		r = run_program(argv, NULL, output, &len, status);
 	}
-
-	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (log_fd < 0) {
-		r = -errno;
-		free(config_dir);
-		return r;
-	}
-
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)dup2(log_fd, STDOUT_FILENO);
-		(void)dup2(log_fd, STDERR_FILENO);
-		char *const argv[] = { (char *)depmod, "-b", (char *)staging, "-C", config_dir, (char *)kver, NULL };
-		execvp(depmod, argv);
-		dprintf(STDERR_FILENO, "unable to run %s: %s\n", depmod, strerror(errno));
-		_exit(127);
-	}
-	r = pid < 0 ? -errno : 0;
-	(void)close(log_fd);
 	free(config_dir);
-	if (r < 0)
-		return r;
-
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
+	if (r == 0 && (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0))
 		return -EPROTO;
-	return 0;
+	return r;
 }
 
 static int index_compare(const void *a, const void *b)
@@ -480,21 +457,6 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return 0;
 }
 
-/* The first line depmod wrote, to explain its failure. */
-static void first_log_line(const char *log_path, char *buf, size_t size)
-{
-	char *data;
-	size_t len;
-	buf[0] = '\0';
-	if (read_whole_file(log_path, &data, &len) < 0)
-		return;
-	size_t line = strcspn(data, "\n");
-	if (line > len)
-		line = len;
-	(void)snprintf(buf, size, "%.*s", (int)line, data);
-	free(data);
-}
-
 int modules_build_indexes(const char *tree, const char *kver, const struct module_set *set, const char *depmod,
                           struct module_indexes *out, char *err, size_t err_size)
 {
@@ -510,10 +472,12 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 		return r;
 	}
 
-	char *kdir = NULL, *log_path = NULL;
+	char *kdir;
 	int r = 0;
-	if (asprintf(&kdir, "%s/lib/modules/%s", staging, kver) < 0 || asprintf(&log_path, "%s/depmod.log", staging) < 0)
+	if (asprintf(&kdir, "%s/lib/modules/%s", staging, kver) < 0) {
+		kdir = NULL;
 		r = -ENOMEM;
+	}
 
 	for (size_t i = 0; i < set->n_files && r == 0; i++) {
 		char *to;
@@ -573,11 +537,13 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 	}
 
 	if (r == 0) {
+		char *said = NULL;
 		int status = 0;
-		r = run_depmod(depmod, staging, kver, log_path, &status);
+		r = run_depmod(depmod, staging, kver, &said, &status);
 		if (r == -EPROTO) {
+			/* Its first line, to explain the failure. */
 			char line[256], how[64];
-			first_log_line(log_path, line, sizeof(line));
+			(void)snprintf(line, sizeof(line), "%.*s", (int)strcspn(said, "\n"), said);
 			if (WIFEXITED(status))
 				(void)snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 			else
@@ -587,6 +553,7 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 		} else if (r < 0)
 			(void)snprintf(err, err_size, "unable to build the image's module indexes with %s: %s", depmod,
 			               strerror(-r));
+		free(said);
 	}
 
 	if (r == 0) {
@@ -597,7 +564,6 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 
 	(void)nftw(staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(kdir);
-	free(log_path);
 	free(staging);
 	return r;
 }
