@@ -6,6 +6,7 @@
  * DT_NEEDED ourselves would mean redoing that search, ld.so.cache included, and getting it subtly wrong. */
 #include "binaries.h"
 #include "fileio.h"
+#include "layout.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -286,7 +287,7 @@ static int add_listed_libraries(struct binary_set *set, const char *program, con
 
 static int find_in_search_path(const char *name, char **out)
 {
-	const char *p = BINARY_SEARCH_PATH;
+	const char *p = IMAGE_PATH;
 	while (*p) {
 		size_t len = strcspn(p, ":");
 		char *candidate;
@@ -309,8 +310,7 @@ int binaries_add(struct binary_set *out, const char *program, const char *origin
 	if (program[0] != '/') {
 		int r = find_in_search_path(program, &path);
 		if (r == -ENOENT)
-			(void)snprintf(err, err_size, "%s: unable to find program '%s' in %s", origin, program,
-			               BINARY_SEARCH_PATH);
+			(void)snprintf(err, err_size, "%s: unable to find program '%s' in %s", origin, program, IMAGE_PATH);
 		if (r < 0)
 			return r;
 	} else if (!(path = strdup(program)))

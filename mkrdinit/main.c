@@ -21,6 +21,7 @@
 #include "fileio.h"
 #include "hostonly.h"
 #include "image.h"
+#include "layout.h"
 #include "list.h"
 #include "manifest.h"
 #include "modules.h"
@@ -29,13 +30,12 @@
 #define EXIT_BAD_INPUT 1
 #define EXIT_USAGE 2
 
-#define KERNEL_VERSION_PATH "etc/rdinit/kernel-version"
-
 /* Where a bare HOOK name is looked for unless --hooks-dir says otherwise: the source tree's hooks/ (meson). */
 #ifndef MKRDINIT_HOOKS_DIR
 #define MKRDINIT_HOOKS_DIR "hooks"
 #endif
 
+/* The help, in two parts around the list of stages (manifest_hook_stage_list()). */
 static const char usage_text[] =
 	"Usage: mkrdinit [OPTION]... HOOK...\n"
 	"Build an initramfs image, a newc cpio archive, from the manifests of the HOOK folders, in the order given.\n"
@@ -75,7 +75,9 @@ static const char usage_text[] =
 	"and mkrdinit's own lines:\n"
 	"  module <name or alias>\n"
 	"  binary <program>\n"
-	"  hook <stage> <path>        (stage: pre-udev, initqueue, pre-mount, pre-pivot or emergency)\n"
+	"  hook <stage> <path>        (stage: ";
+static const char usage_text_after_stages[] =
+	")\n"
 	"  hostonly\n"
 	"<mode> is octal, <uid>, <gid>, <maj> and <min> decimal. Lines whose first word starts with '#' are comments.\n"
 	"${VAR} in a <location> or <path> is replaced by its value, and an undefined VAR is an error; a relative\n"
@@ -86,11 +88,11 @@ static const char usage_text[] =
 	"intact, compressed or not: .ko, .ko.xz, .ko.zst, .ko.gz); builtin modules need no file. Each firmware file a\n"
 	"module's modinfo names comes from the firmware folder (as NAME, NAME.xz or NAME.zst, as it is) to\n"
 	"/lib/firmware/; a missing one is a warning. The image also gets\n"
-	"its own modules.* indexes, made by depmod, and /" KERNEL_VERSION_PATH ".\n"
-	"`binary` takes a program of this machine (an absolute path, or a bare name looked for in " BINARY_SEARCH_PATH ")\n"
+	"its own modules.* indexes, made by depmod, and " IMAGE_KERNEL_VERSION ".\n"
+	"`binary` takes a program of this machine (an absolute path, or a bare name looked for in " IMAGE_PATH ")\n"
 	"with the shared libraries and the loader it needs, as the loader's --list (ldd) names them, each at its own\n"
 	"path; a symlink comes with its target. Libraries a program opens later with dlopen() are not found.\n"
-	"`hook` installs <path> as /" MANIFEST_HOOKS_DIR "/<stage>/<its file name>, mode 0755, for /init to run at\n"
+	"`hook` installs <path> as " IMAGE_HOOKS_DIR "/<stage>/<its file name>, mode 0755, for /init to run at\n"
 	"<stage>, in the lexical order of the file names of all hooks at that stage.\n"
 	"`hostonly` marks the manifest's `module` lines as a generic list: --host-only leaves them out and adds\n"
 	"instead, once for the whole image, the modules found from sysfs for the device that holds '/': the driver\n"
@@ -320,9 +322,14 @@ static void parse_options(int argc, char **argv, struct options *opts)
 		case OPTION_LIST_DIR:
 			opts->list_dir = optarg;
 			break;
-		case 'h':
+		case 'h': {
+			char stages[128];
+			manifest_hook_stage_list(stages, sizeof(stages));
 			fputs(usage_text, stdout);
+			fputs(stages, stdout);
+			fputs(usage_text_after_stages, stdout);
 			exit(EXIT_SUCCESS);
+		}
 		case 'V':
 			printf("mkrdinit %s\n", RDINIT_VERSION);
 			exit(EXIT_SUCCESS);
@@ -641,7 +648,8 @@ static int add_modules(const struct options *opts, const struct manifest *m, con
 		if (len < 0)
 			r = -ENOMEM;
 		else {
-			r = image_add_data(img, KERNEL_VERSION_PATH, line, (size_t)len, 0644, PART_MODULE_INDEXES, "mkrdinit");
+			r = image_add_data(img, IMAGE_KERNEL_VERSION + 1, line, (size_t)len, 0644, PART_MODULE_INDEXES,
+			                   "mkrdinit");
 			free(line);
 		}
 	}

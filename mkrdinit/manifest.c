@@ -5,6 +5,7 @@
  * say exactly one thing, because a typo in an initramfs manifest shows up only as a machine that does not boot. */
 #include "manifest.h"
 #include "fileio.h"
+#include "layout.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -333,17 +334,27 @@ static int parse_binary(struct line *line, struct manifest_entry *entry)
 	return r;
 }
 
-const char *const manifest_hook_stages[] = { "pre-udev", "initqueue", "pre-mount", "pre-pivot", "emergency", NULL };
+void manifest_hook_stage_list(char *buf, size_t size)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int s = 0; s < STAGE_COUNT && n < size; s++) {
+		const char *separator = s == 0 ? "" : s == STAGE_COUNT - 1 ? " or " : ", ";
+		int len = snprintf(buf + n, size - n, "%s%s", separator, boot_stage_name((enum boot_stage)s));
+		if (len < 0)
+			break;
+		n += (size_t)len;
+	}
+}
 
 static int parse_hook(struct line *line, struct manifest_entry *entry)
 {
 	const char *stage = line->fields[0];
-	bool known = false;
-	for (size_t i = 0; manifest_hook_stages[i] && !known; i++)
-		known = strcmp(stage, manifest_hook_stages[i]) == 0;
-	if (!known)
-		return line_error(line, "hook: expected <stage> pre-udev, initqueue, pre-mount, pre-pivot or emergency, "
-		                        "got '%s'", stage);
+	if (boot_stage_from_name(stage) == STAGE_NONE) {
+		char stages[128];
+		manifest_hook_stage_list(stages, sizeof(stages));
+		return line_error(line, "hook: expected <stage> %s, got '%s'", stages, stage);
+	}
 
 	int r = expand_location(line, "<path>", line->fields[1], &entry->location);
 	if (r < 0)
@@ -354,7 +365,8 @@ static int parse_hook(struct line *line, struct manifest_entry *entry)
 	if (!*base || base[0] == '.')
 		return line_error(line, "hook: expected <path> naming a file whose name does not start with '.', got '%s'",
 		                  line->fields[1]);
-	if (asprintf(&entry->name, MANIFEST_HOOKS_DIR "/%s/%s", stage, base) < 0) {
+	/* IMAGE_HOOKS_DIR without its leading '/', as every path of the image here. */
+	if (asprintf(&entry->name, "%s/%s/%s", IMAGE_HOOKS_DIR + 1, stage, base) < 0) {
 		entry->name = NULL;
 		return -ENOMEM;
 	}
