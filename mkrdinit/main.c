@@ -556,86 +556,63 @@ static void report_host_only(const struct options *opts, const struct hostonly_s
 			warn("host-only: %s (from %s) is not in %s; left out", requests[i].name, requests[i].origin, tree);
 }
 
-static int add_modules(const struct options *opts, const struct manifest *m, const bool *hostonly_line,
-                       struct image *img, struct build_notes *notes)
+/* The kernel release (-k, else the running kernel's) in *KVER, which may point into UTS, and the canonical folder of
+ * its modules in *TREE: canonical, because libkmod makes the tree absolute and the files' paths in the image are
+ * what follows it. */
+static int find_module_tree(const struct options *opts, struct utsname *uts, const char **kver, char **tree)
 {
-	struct hostonly_set detected = { 0 };
-	struct module_request *requests = NULL;
-	size_t n_requests = 0;
-	int r = gather_requests(opts, m, hostonly_line, &detected, &requests, &n_requests, notes);
-	if (r < 0 || n_requests == 0) {
-		hostonly_set_free(&detected);
-		free(requests);
-		return r;
-	}
-
-	struct utsname uts;
-	const char *kver = opts->kver;
-	if (!kver) {
-		if (uname(&uts) < 0) {
-			r = -errno;
+	*kver = opts->kver;
+	if (!*kver) {
+		if (uname(uts) < 0) {
+			int r = -errno;
 			complain("unable to find the running kernel's release: %s; use -k KVER", strerror(-r));
-			hostonly_set_free(&detected);
-			free(requests);
 			return r;
 		}
-		kver = uts.release;
+		*kver = uts->release;
 	}
 
-	/* Canonical, because libkmod makes the tree absolute and the files' paths in the image are what follows it. */
-	char *given_tree = NULL, *tree = NULL;
+	char *given_tree = NULL;
+	int r = 0;
 	if (!opts->modules_dir) {
-		r = modules_find_tree("", kver, &given_tree);
+		r = modules_find_tree("", *kver, &given_tree);
 		if (r < 0)
 			complain("unable to find the modules of kernel %s in /lib/modules or /usr/lib/modules: %s; use -m DIR",
-			         kver, strerror(-r));
-	} else if (asprintf(&given_tree, "%s/%s", opts->modules_dir, kver) < 0) {
+			         *kver, strerror(-r));
+	} else if (asprintf(&given_tree, "%s/%s", opts->modules_dir, *kver) < 0) {
 		given_tree = NULL;
 		r = -ENOMEM;
 		complain("unable to resolve modules: %s", strerror(ENOMEM));
 	}
-	if (r == 0 && !(tree = realpath(given_tree, NULL))) {
+	if (r == 0 && !(*tree = realpath(given_tree, NULL))) {
 		r = -errno;
-		complain("unable to find the modules of kernel %s at %s: %s", kver, given_tree, strerror(-r));
+		complain("unable to find the modules of kernel %s at %s: %s", *kver, given_tree, strerror(-r));
 	}
 	free(given_tree);
-	if (r < 0) {
-		hostonly_set_free(&detected);
-		free(requests);
-		return r;
-	}
+	return r;
+}
 
-	struct module_set set = { 0 };
-	struct module_indexes indexes = { 0 };
-	char err[1024] = "";
-	r = modules_resolve(tree, requests, n_requests, &set, err, sizeof(err));
-	if (r == 0) {
-		report_host_only(opts, &detected, requests, n_requests, tree, notes);
-		r = modules_build_indexes(tree, kver, &set, opts->depmod ? opts->depmod : default_depmod(), &indexes, err,
-		                          sizeof(err));
-	}
-	if (r < 0) {
-		complain("%s", err[0] ? err : strerror(-r));
-		goto finish;
-	}
-
-	for (size_t i = 0; i < set.n_files && r == 0; i++) {
+/* Puts SET's files, the firmware they name, the INDEXES and the kernel-version note in the image; says why not. */
+static int add_module_files(const struct options *opts, const char *kver, const struct module_set *set,
+                            const struct module_indexes *indexes, struct image *img, struct build_notes *notes)
+{
+	int r = 0;
+	for (size_t i = 0; i < set->n_files && r == 0; i++) {
 		char *path;
-		if (asprintf(&path, "lib/modules/%s/%s", kver, set.files[i].relpath) < 0)
+		if (asprintf(&path, "lib/modules/%s/%s", kver, set->files[i].relpath) < 0)
 			r = -ENOMEM;
 		else {
-			r = image_add_file(img, path, set.files[i].path, 0644, PART_MODULES, set.files[i].origin);
+			r = image_add_file(img, path, set->files[i].path, 0644, PART_MODULES, set->files[i].origin);
 			free(path);
 		}
-		for (size_t j = 0; j < set.files[i].n_firmware && r == 0; j++)
-			r = add_firmware(opts, set.files[i].firmware[j], &set.files[i], img, notes);
+		for (size_t j = 0; j < set->files[i].n_firmware && r == 0; j++)
+			r = add_firmware(opts, set->files[i].firmware[j], &set->files[i], img, notes);
 	}
-	for (size_t i = 0; i < indexes.n_files && r == 0; i++) {
+	for (size_t i = 0; i < indexes->n_files && r == 0; i++) {
 		char *path;
-		if (asprintf(&path, "lib/modules/%s/%s", kver, indexes.files[i].name) < 0)
+		if (asprintf(&path, "lib/modules/%s/%s", kver, indexes->files[i].name) < 0)
 			r = -ENOMEM;
 		else {
-			r = image_add_data(img, path, indexes.files[i].data, indexes.files[i].len, 0644, PART_MODULE_INDEXES,
+			r = image_add_data(img, path, indexes->files[i].data, indexes->files[i].len, 0644, PART_MODULE_INDEXES,
 			                   "depmod");
 			free(path);
 		}
@@ -655,8 +632,42 @@ static int add_modules(const struct options *opts, const struct manifest *m, con
 	}
 	if (r < 0)
 		complain("unable to add modules to the image: %s", strerror(-r));
+	return r;
+}
 
-finish:
+/* The `module` lines (with --host-only, what sysfs says instead of the hostonly hooks' lines) resolved in the
+ * kernel's tree, with their firmware and the image's own indexes. */
+static int add_modules(const struct options *opts, const struct manifest *m, const bool *hostonly_line,
+                       struct image *img, struct build_notes *notes)
+{
+	struct hostonly_set detected = { 0 };
+	struct module_request *requests = NULL;
+	size_t n_requests = 0;
+	struct utsname uts;
+	const char *kver = NULL;
+	char *tree = NULL;
+	struct module_set set = { 0 };
+	struct module_indexes indexes = { 0 };
+	char err[1024] = "";
+
+	int r = gather_requests(opts, m, hostonly_line, &detected, &requests, &n_requests, notes);
+	if (r == 0 && n_requests > 0)
+		r = find_module_tree(opts, &uts, &kver, &tree);
+	if (r < 0 || n_requests == 0)
+		goto cleanup;
+
+	r = modules_resolve(tree, requests, n_requests, &set, err, sizeof(err));
+	if (r == 0) {
+		report_host_only(opts, &detected, requests, n_requests, tree, notes);
+		r = modules_build_indexes(tree, kver, &set, opts->depmod ? opts->depmod : default_depmod(), &indexes, err,
+		                          sizeof(err));
+	}
+	if (r < 0)
+		complain("%s", err[0] ? err : strerror(-r));
+	else
+		r = add_module_files(opts, kver, &set, &indexes, img, notes);
+
+cleanup:
 	module_set_free(&set);
 	module_indexes_free(&indexes);
 	hostonly_set_free(&detected);
