@@ -6,14 +6,12 @@
  * then writes a reproducible newc cpio archive (or, with --list, the same as a gen_init_cpio list) to a temporary
  * file that is renamed over the output only once complete. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include "binaries.h"
 #include "fileio.h"
@@ -26,6 +24,7 @@
 #include "modules.h"
 #include "newc.h"
 #include "options.h"
+#include "output.h"
 
 /* What was left out or is missing: said once the image is written, and counted in the summary. */
 struct build_notes {
@@ -393,66 +392,6 @@ static int build_image(const struct options *opts, struct image *img, struct bui
 	}
 	free(folders);
 	free(display_names);
-	return r;
-}
-
-/* Writes the image, or its list, to FD. */
-static int write_to(const struct options *opts, const struct image *img, int fd, struct newc_stats *stats, char *err,
-                    size_t err_size)
-{
-	if (opts->list)
-		return list_write(img, opts->list_dir, fd, &stats->output_bytes, err, err_size);
-	return newc_write(img, fd, opts->compression, opts->mtime, stats, err, err_size);
-}
-
-/* The image goes to a temporary file next to OUTPUT that is renamed over it when complete, so that a failed
- * build leaves no file (or the previous one) rather than half an image. */
-static int write_output(const struct options *opts, const struct image *img, struct newc_stats *stats)
-{
-	char err[1024] = "";
-	if (strcmp(opts->output, "-") == 0) {
-		int r = write_to(opts, img, STDOUT_FILENO, stats, err, sizeof(err));
-		if (r < 0)
-			complain("unable to write the %s to standard output: %s", opts->list ? "list" : "image",
-			         err[0] ? err : strerror(-r));
-		return r;
-	}
-
-	char *temp;
-	if (asprintf(&temp, "%s.tmpXXXXXX", opts->output) < 0) {
-		complain("unable to write %s: %s", opts->output, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	int fd = mkostemp(temp, O_CLOEXEC);
-	if (fd < 0) {
-		int r = -errno;
-		complain("unable to create a temporary file next to %s: %s", opts->output, strerror(-r));
-		free(temp);
-		return r;
-	}
-
-	/* mkostemp() makes the file 0600; an image is as readable as any new file. */
-	mode_t mask = umask(0);
-	(void)umask(mask);
-	int r = fchmod(fd, 0666 & ~mask) < 0 ? -errno : 0;
-	if (r < 0)
-		complain("unable to set the mode of %s: %s", temp, strerror(-r));
-	if (r == 0) {
-		r = write_to(opts, img, fd, stats, err, sizeof(err));
-		if (r < 0)
-			complain("unable to write %s: %s", opts->output, err[0] ? err : strerror(-r));
-	}
-	if (close(fd) < 0 && r == 0) {
-		r = -errno;
-		complain("unable to write %s: %s", opts->output, strerror(-r));
-	}
-	if (r == 0 && rename(temp, opts->output) < 0) {
-		r = -errno;
-		complain("unable to rename %s to %s: %s", temp, opts->output, strerror(-r));
-	}
-	if (r < 0)
-		(void)unlink(temp);
-	free(temp);
 	return r;
 }
 
