@@ -253,31 +253,32 @@ static int find_module_tree(const struct options *opts, struct utsname *uts, con
 	return r;
 }
 
+/* RELPATH below lib/modules/KVER/ in the image, or NULL without memory. */
+static char *module_tree_path(const char *kver, const char *relpath)
+{
+	char *path;
+	return asprintf(&path, "lib/modules/%s/%s", kver, relpath) < 0 ? NULL : path;
+}
+
 /* Puts SET's files, the firmware they name, the INDEXES and the kernel-version note in the image; says why not. */
 static int add_module_files(const struct options *opts, const char *kver, const struct module_set *set,
                             const struct module_indexes *indexes, struct image *img, struct build_notes *notes)
 {
 	int r = 0;
 	for (size_t i = 0; i < set->n_files && r == 0; i++) {
-		char *path;
-		if (asprintf(&path, "lib/modules/%s/%s", kver, set->files[i].relpath) < 0)
-			r = -ENOMEM;
-		else {
-			r = image_add_file(img, path, set->files[i].path, 0644, PART_MODULES, set->files[i].origin);
-			free(path);
-		}
-		for (size_t j = 0; j < set->files[i].n_firmware && r == 0; j++)
-			r = add_firmware(opts, set->files[i].firmware[j], &set->files[i], img, notes);
+		const struct module_file *file = &set->files[i];
+		char *path = module_tree_path(kver, file->relpath);
+		r = path ? image_add_file(img, path, file->path, 0644, PART_MODULES, file->origin) : -ENOMEM;
+		free(path);
+		for (size_t j = 0; j < file->n_firmware && r == 0; j++)
+			r = add_firmware(opts, file->firmware[j], file, img, notes);
 	}
 	for (size_t i = 0; i < indexes->n_files && r == 0; i++) {
-		char *path;
-		if (asprintf(&path, "lib/modules/%s/%s", kver, indexes->files[i].name) < 0)
-			r = -ENOMEM;
-		else {
-			r = image_add_data(img, path, indexes->files[i].data, indexes->files[i].len, 0644, PART_MODULE_INDEXES,
-			                   "depmod");
-			free(path);
-		}
+		const struct module_index *index = &indexes->files[i];
+		char *path = module_tree_path(kver, index->name);
+		r = path ? image_add_data(img, path, index->data, index->len, 0644, PART_MODULE_INDEXES, "depmod")
+		         : -ENOMEM;
+		free(path);
 	}
 	/* Lets /init tell "this image is for another kernel" from "no such module" by comparing it with uname -r,
 	 * and say so once instead of failing every modprobe. */

@@ -9,7 +9,7 @@
 #include "summary.h"
 
 void print_summary(const struct options *opts, const struct image *img, const struct newc_stats *stats,
-                          const struct build_notes *notes)
+                   const struct build_notes *notes)
 {
 	static const char *const part_names[PART_COUNT] = {
 		[PART_FILES] = "files",
