@@ -288,7 +288,7 @@ static int add_module_files(const struct options *opts, const char *kver, const 
 		if (len < 0)
 			r = -ENOMEM;
 		else {
-			r = image_add_data(img, IMAGE_KERNEL_VERSION + 1, line, (size_t)len, 0644, PART_MODULE_INDEXES,
+			r = image_add_data(img, &IMAGE_KERNEL_VERSION[1], line, (size_t)len, 0644, PART_MODULE_INDEXES,
 			                   "mkrdinit");
 			free(line);
 		}

@@ -366,7 +366,7 @@ static int parse_hook(struct line *line, struct manifest_entry *entry)
 		return line_error(line, "hook: expected <path> naming a file whose name does not start with '.', got '%s'",
 		                  line->fields[1]);
 	/* IMAGE_HOOKS_DIR without its leading '/', as every path of the image here. */
-	if (asprintf(&entry->name, "%s/%s/%s", IMAGE_HOOKS_DIR + 1, stage, base) < 0) {
+	if (asprintf(&entry->name, "%s/%s/%s", &IMAGE_HOOKS_DIR[1], stage, base) < 0) {
 		entry->name = NULL;
 		return -ENOMEM;
 	}
