@@ -5,6 +5,8 @@
  * cache and default folders, and print where each library was found, without running the program. Reading
  * DT_NEEDED ourselves would mean redoing that search, ld.so.cache included, and getting it subtly wrong. */
 #include "binaries.h"
+#include "fileio.h"
+#include "layout.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -41,16 +43,11 @@ static bool set_contains(const struct binary_set *set, const char *path)
 /* Takes ownership of PATH and LINK_TARGET, also on failure. */
 static int set_append(struct binary_set *set, char *path, char *link_target, unsigned int mode)
 {
-	if (set->n_files == set->capacity) {
-		size_t capacity = set->capacity ? set->capacity * 2 : 16;
-		struct binary_file *files = realloc(set->files, capacity * sizeof(*files));
-		if (!files) {
-			free(path);
-			free(link_target);
-			return -ENOMEM;
-		}
-		set->files = files;
-		set->capacity = capacity;
+	int r = grow_array((void **)&set->files, &set->capacity, set->n_files + 1, sizeof(*set->files));
+	if (r < 0) {
+		free(path);
+		free(link_target);
+		return r;
 	}
 	set->files[set->n_files++] = (struct binary_file){ .path = path, .link_target = link_target, .mode = mode };
 	return 0;
@@ -248,59 +245,10 @@ done:
  * prints the libraries on standard output; a missing one makes it fail with a message on standard error. */
 static int run_loader_list(const char *loader, const char *program, char **out, int *status)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)dup2(pipefd[1], STDOUT_FILENO);
-		(void)dup2(pipefd[1], STDERR_FILENO);
-		char *const argv[] = { (char *)loader, "--list", (char *)program, NULL };
-		char *const envp[] = { NULL };
-		execve(loader, argv, envp);
-		_exit(127);
-	}
-	int r = pid < 0 ? -errno : 0;
-	(void)close(pipefd[1]);
-	if (r < 0) {
-		(void)close(pipefd[0]);
-		return r;
-	}
-
-	char *data = NULL;
-	size_t len = 0, capacity = 0;
-	for (;;) {
-		if (len + 1 >= capacity) {
-			capacity = capacity ? capacity * 2 : 4096;
-			char *grown = realloc(data, capacity);
-			if (!grown) {
-				r = -ENOMEM;
-				break;
-			}
-			data = grown;
-		}
-		ssize_t n = read(pipefd[0], data + len, capacity - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		len += (size_t)n;
-	}
-	(void)close(pipefd[0]);
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR) {
-			r = r < 0 ? r : -errno;
-			break;
-		}
-	if (r < 0) {
-		free(data);
-		return r;
-	}
-	data[len] = '\0';
-	*out = data;
-	return 0;
+	const char *const argv[] = { loader, "--list", program, NULL };
+	char *const envp[] = { NULL };
+	size_t len;
+	return run_program(argv, envp, out, &len, status);
 }
 
 /* Adds every library in the loader's list. Its lines look like
@@ -339,7 +287,7 @@ static int add_listed_libraries(struct binary_set *set, const char *program, con
 
 static int find_in_search_path(const char *name, char **out)
 {
-	const char *p = BINARY_SEARCH_PATH;
+	const char *p = IMAGE_PATH;
 	while (*p) {
 		size_t len = strcspn(p, ":");
 		char *candidate;
@@ -362,8 +310,7 @@ int binaries_add(struct binary_set *out, const char *program, const char *origin
 	if (program[0] != '/') {
 		int r = find_in_search_path(program, &path);
 		if (r == -ENOENT)
-			(void)snprintf(err, err_size, "%s: unable to find program '%s' in %s", origin, program,
-			               BINARY_SEARCH_PATH);
+			(void)snprintf(err, err_size, "%s: unable to find program '%s' in %s", origin, program, IMAGE_PATH);
 		if (r < 0)
 			return r;
 	} else if (!(path = strdup(program)))

@@ -16,15 +16,13 @@ struct binary_set {
 	size_t capacity;
 };
 
-/* The folders a bare program name is looked for in, in order: the PATH /init gives hooks. */
-#define BINARY_SEARCH_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
-
-/* Adds PROGRAM to OUT with what it needs: a bare name is looked for in BINARY_SEARCH_PATH; a symlink comes with
- * its target (each link of a chain); a dynamically linked ELF program comes with every shared library its loader
- * (its PT_INTERP) lists with --list, as ldd does, and the loader itself, each at its host path. Libraries opened
- * later with dlopen() are not found. A file already in OUT is added once. ORIGIN names the manifest line in
- * messages. Returns 0, or -ENOENT (PROGRAM, a library or the loader is missing), -ELOOP, -EINVAL (not a regular
- * file, the loader failed) or another -errno, with ERR filled in. */
+/* Adds PROGRAM to OUT with what it needs: a bare name is looked for in the folders of IMAGE_PATH (include/layout.h,
+ * the PATH /init gives hooks), in order; a symlink comes with its target (each link of a chain); a dynamically
+ * linked ELF program comes with every shared library its loader (its PT_INTERP) lists with --list, as ldd does, and
+ * the loader itself, each at its host path. Libraries opened later with dlopen() are not found. A file already in
+ * OUT is added once. ORIGIN names the manifest line in messages. Returns 0, or -ENOENT (PROGRAM, a library or the
+ * loader is missing), -ELOOP, -EINVAL (not a regular file, the loader failed) or another -errno, with ERR filled
+ * in. */
 int binaries_add(struct binary_set *out, const char *program, const char *origin, char *err, size_t err_size);
 
 void binary_set_free(struct binary_set *set);

@@ -5,6 +5,7 @@
  * (driver/module), and each modalias is what udev would ask modprobe for, which matters when the image is for
  * another kernel than the running one, where a builtin driver may have become a module. */
 #include "hostonly.h"
+#include "fileio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,14 +46,9 @@ static int add_item(struct hostonly_set *set, const char *name, const char *orig
 	for (size_t i = 0; i < set->n_items; i++)
 		if (strcmp(set->items[i].name, name) == 0)
 			return 0;
-	if (set->n_items == set->capacity) {
-		size_t capacity = set->capacity ? set->capacity * 2 : 16;
-		struct hostonly_item *items = realloc(set->items, capacity * sizeof(*items));
-		if (!items)
-			return -ENOMEM;
-		set->items = items;
-		set->capacity = capacity;
-	}
+	int r = grow_array((void **)&set->items, &set->capacity, set->n_items + 1, sizeof(*set->items));
+	if (r < 0)
+		return r;
 	struct hostonly_item item = { .name = strdup(name), .origin = strdup(origin) };
 	if (!item.name || !item.origin) {
 		free(item.name);

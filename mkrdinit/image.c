@@ -1,5 +1,6 @@
 /* image: the set of paths that go into the initramfs, checked for conflicts and put in archive order. */
 #include "image.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,15 +49,10 @@ static int image_append(struct image *img, struct image_node *node)
 		node_free(node);
 		return -ENOMEM;
 	}
-	if (img->n_nodes == img->capacity) {
-		size_t capacity = img->capacity ? img->capacity * 2 : 64;
-		struct image_node *nodes = realloc(img->nodes, capacity * sizeof(*nodes));
-		if (!nodes) {
-			node_free(node);
-			return -ENOMEM;
-		}
-		img->nodes = nodes;
-		img->capacity = capacity;
+	int r = grow_array((void **)&img->nodes, &img->capacity, img->n_nodes + 1, sizeof(*img->nodes));
+	if (r < 0) {
+		node_free(node);
+		return r;
 	}
 	node->seq = img->n_nodes;
 	img->nodes[img->n_nodes++] = *node;

@@ -4,16 +4,16 @@
  * Stricter than gen_init_cpio on purpose: it sscanf()s what it can and carries on, we reject a line that does not
  * say exactly one thing, because a typo in an initramfs manifest shows up only as a machine that does not boot. */
 #include "manifest.h"
+#include "fileio.h"
+#include "layout.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Linux's dev_t: 12 bits of major, 20 of minor (MAJOR()/MINOR() in include/linux/kdev_t.h). */
 #define DEV_MAJOR_MAX 4095u
@@ -161,16 +161,9 @@ struct buffer {
 
 static int buffer_append(struct buffer *b, const char *text, size_t len)
 {
-	if (b->len + len + 1 > b->capacity) {
-		size_t capacity = b->capacity ? b->capacity : 64;
-		while (b->len + len + 1 > capacity)
-			capacity *= 2;
-		char *data = realloc(b->data, capacity);
-		if (!data)
-			return -ENOMEM;
-		b->data = data;
-		b->capacity = capacity;
-	}
+	int r = grow_array((void **)&b->data, &b->capacity, b->len + len + 1, 1);
+	if (r < 0)
+		return r;
 	memcpy(b->data + b->len, text, len);
 	b->len += len;
 	b->data[b->len] = '\0';
@@ -341,17 +334,27 @@ static int parse_binary(struct line *line, struct manifest_entry *entry)
 	return r;
 }
 
-const char *const manifest_hook_stages[] = { "pre-udev", "initqueue", "pre-mount", "pre-pivot", "emergency", NULL };
+void manifest_hook_stage_list(char *buf, size_t size)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int s = 0; s < STAGE_COUNT && n < size; s++) {
+		const char *separator = s == 0 ? "" : s == STAGE_COUNT - 1 ? " or " : ", ";
+		int len = snprintf(buf + n, size - n, "%s%s", separator, boot_stage_name((enum boot_stage)s));
+		if (len < 0)
+			break;
+		n += (size_t)len;
+	}
+}
 
 static int parse_hook(struct line *line, struct manifest_entry *entry)
 {
 	const char *stage = line->fields[0];
-	bool known = false;
-	for (size_t i = 0; manifest_hook_stages[i] && !known; i++)
-		known = strcmp(stage, manifest_hook_stages[i]) == 0;
-	if (!known)
-		return line_error(line, "hook: expected <stage> pre-udev, initqueue, pre-mount, pre-pivot or emergency, "
-		                        "got '%s'", stage);
+	if (boot_stage_from_name(stage) == STAGE_NONE) {
+		char stages[128];
+		manifest_hook_stage_list(stages, sizeof(stages));
+		return line_error(line, "hook: expected <stage> %s, got '%s'", stages, stage);
+	}
 
 	int r = expand_location(line, "<path>", line->fields[1], &entry->location);
 	if (r < 0)
@@ -362,7 +365,8 @@ static int parse_hook(struct line *line, struct manifest_entry *entry)
 	if (!*base || base[0] == '.')
 		return line_error(line, "hook: expected <path> naming a file whose name does not start with '.', got '%s'",
 		                  line->fields[1]);
-	if (asprintf(&entry->name, MANIFEST_HOOKS_DIR "/%s/%s", stage, base) < 0) {
+	/* IMAGE_HOOKS_DIR without its leading '/', as every path of the image here. */
+	if (asprintf(&entry->name, "%s/%s/%s", &IMAGE_HOOKS_DIR[1], stage, base) < 0) {
 		entry->name = NULL;
 		return -ENOMEM;
 	}
@@ -419,19 +423,6 @@ static const struct handler *find_handler(const char *keyword)
 	return NULL;
 }
 
-static int manifest_grow(struct manifest *m)
-{
-	if (m->n_entries < m->capacity)
-		return 0;
-	size_t capacity = m->capacity ? m->capacity * 2 : 16;
-	struct manifest_entry *entries = realloc(m->entries, capacity * sizeof(*entries));
-	if (!entries)
-		return -ENOMEM;
-	m->entries = entries;
-	m->capacity = capacity;
-	return 0;
-}
-
 static void entry_free(struct manifest_entry *entry)
 {
 	free(entry->name);
@@ -467,7 +458,7 @@ static int parse_line(struct manifest *m, struct line *line)
 		                  line->fields[handler->n_required], len, field, line->keyword, handler->usage);
 	}
 
-	int r = manifest_grow(m);
+	int r = grow_array((void **)&m->entries, &m->capacity, m->n_entries + 1, sizeof(*m->entries));
 	if (r < 0)
 		return r;
 	struct manifest_entry entry = { .kind = handler->kind };
@@ -501,14 +492,9 @@ static int split_words(char *text, char ***out)
 			*p++ = '\0';
 		if (!*p)
 			break;
-		if (n == capacity) {
-			capacity = capacity ? capacity * 2 : 8;
-			char **grown = realloc(words, capacity * sizeof(*words));
-			if (!grown) {
-				free(words);
-				return -ENOMEM;
-			}
-			words = grown;
+		if (grow_array((void **)&words, &capacity, n + 1, sizeof(*words)) < 0) {
+			free(words);
+			return -ENOMEM;
 		}
 		words[n++] = p;
 		while (*p && !is_blank(*p))
@@ -554,42 +540,12 @@ int manifest_parse_text(struct manifest *m, const struct manifest_context *ctx, 
 	return 0;
 }
 
-static int read_all(const char *path, char **out, size_t *out_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-
-	struct buffer b = { 0 };
-	int r = buffer_append(&b, "", 0);
-	while (r == 0) {
-		char chunk[65536];
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		else if (n == 0)
-			break;
-		else
-			r = buffer_append(&b, chunk, (size_t)n);
-	}
-	(void)close(fd);
-	if (r < 0) {
-		free(b.data);
-		return r;
-	}
-	*out = b.data;
-	*out_len = b.len;
-	return 0;
-}
-
 int manifest_parse_file(struct manifest *m, const char *path, const struct manifest_context *ctx, char *err,
                         size_t err_size)
 {
 	char *text;
 	size_t len;
-	int r = read_all(path, &text, &len);
+	int r = read_whole_file(path, &text, &len);
 	if (r < 0) {
 		(void)snprintf(err, err_size, "unable to read %s: %s", path, strerror(-r));
 		return r;

@@ -15,19 +15,17 @@ enum manifest_kind {
 	MANIFEST_SOCK,
 	MANIFEST_MODULE,
 	MANIFEST_BINARY,   /* a host program with its libraries and loader */
-	MANIFEST_HOOK,     /* a program /init runs at a stage: a 0755 file under MANIFEST_HOOKS_DIR/<stage>/ */
+	MANIFEST_HOOK,     /* a program /init runs at a stage: a 0755 file under IMAGE_HOOKS_DIR/<stage>/ */
 	MANIFEST_HOSTONLY, /* marks the manifest's `module` lines as a generic list that --host-only replaces */
 };
 
-/* Where /init looks for hooks (HOOKS_DIR in include/stages.h), without the leading '/'. */
-#define MANIFEST_HOOKS_DIR "lib/rdinit/hooks"
-
-/* The stages a `hook` line may name, in boot order; NULL-terminated. */
-extern const char *const manifest_hook_stages[];
+/* The stages a `hook` line may name (those of include/layout.h), in boot order and as a sentence says them:
+ * "pre-udev, initqueue, pre-mount, pre-pivot or emergency". */
+void manifest_hook_stage_list(char *buf, size_t size);
 
 struct manifest_entry {
 	enum manifest_kind kind;
-	/* The path in the image without its leading '/', normalized (MANIFEST_HOOK: MANIFEST_HOOKS_DIR/STAGE/BASENAME);
+	/* The path in the image without its leading '/', normalized (MANIFEST_HOOK: IMAGE_HOOKS_DIR/STAGE/BASENAME);
 	 * MANIFEST_MODULE: the module name or alias; MANIFEST_BINARY: the host program as written, an absolute path
 	 * (normalized) or a bare name to look for in the image's PATH folders; MANIFEST_HOSTONLY: NULL. */
 	char *name;

@@ -64,16 +64,13 @@ static int read_firmware(struct resolver *rs, struct kmod_module *mod, struct mo
 	{
 		if (strcmp(kmod_module_info_get_key(l), "firmware") != 0)
 			continue;
-		char **grown = realloc(file->firmware, (file->n_firmware + 1) * sizeof(*grown));
-		char *value = strdup(kmod_module_info_get_value(l));
-		if (!grown || !value) {
-			if (grown)
-				file->firmware = grown;
-			free(value);
+		r = grow_array((void **)&file->firmware, &file->firmware_capacity, file->n_firmware + 1,
+		               sizeof(*file->firmware));
+		char *value = r < 0 ? NULL : strdup(kmod_module_info_get_value(l));
+		if (!value) {
 			r = -ENOMEM;
 			break;
 		}
-		file->firmware = grown;
 		file->firmware[file->n_firmware++] = value;
 	}
 	kmod_module_info_free_list(info);
@@ -113,21 +110,16 @@ static int set_add(struct resolver *rs, struct kmod_module *mod, const char *ori
 	}
 
 	struct module_set *set = rs->set;
-	if (set->n_files == set->capacity) {
-		size_t capacity = set->capacity ? set->capacity * 2 : 32;
-		struct module_file *files = realloc(set->files, capacity * sizeof(*files));
-		if (!files)
-			return -ENOMEM;
-		set->files = files;
-		set->capacity = capacity;
-	}
+	int r = grow_array((void **)&set->files, &set->capacity, set->n_files + 1, sizeof(*set->files));
+	if (r < 0)
+		return r;
 	struct module_file file = {
 		.name = strdup(name),
 		.path = strdup(path),
 		.relpath = strdup(path + tree_len + 1),
 		.origin = strdup(origin),
 	};
-	int r = file.name && file.path && file.relpath && file.origin ? 0 : -ENOMEM;
+	r = file.name && file.path && file.relpath && file.origin ? 0 : -ENOMEM;
 	if (r == 0)
 		r = read_firmware(rs, mod, &file, origin);
 	if (r < 0) {
@@ -145,14 +137,9 @@ static int mark_visited(struct resolver *rs, const char *name, bool *already)
 			*already = true;
 			return 0;
 		}
-	if (rs->n_visited == rs->visited_capacity) {
-		size_t capacity = rs->visited_capacity ? rs->visited_capacity * 2 : 32;
-		char **visited = realloc(rs->visited, capacity * sizeof(*visited));
-		if (!visited)
-			return -ENOMEM;
-		rs->visited = visited;
-		rs->visited_capacity = capacity;
-	}
+	int r = grow_array((void **)&rs->visited, &rs->visited_capacity, rs->n_visited + 1, sizeof(*rs->visited));
+	if (r < 0)
+		return r;
 	rs->visited[rs->n_visited] = strdup(name);
 	if (!rs->visited[rs->n_visited])
 		return -ENOMEM;
@@ -324,45 +311,6 @@ void module_indexes_free(struct module_indexes *indexes)
 	*indexes = (struct module_indexes){ 0 };
 }
 
-static int read_file(const char *path, char **out, size_t *out_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	char *data = NULL;
-	size_t len = 0, capacity = 0;
-	int r = 0;
-	for (;;) {
-		if (len == capacity) {
-			capacity = capacity ? capacity * 2 : 65536;
-			char *grown = realloc(data, capacity);
-			if (!grown) {
-				r = -ENOMEM;
-				break;
-			}
-			data = grown;
-		}
-		ssize_t n = read(fd, data + len, capacity - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	(void)close(fd);
-	if (r < 0) {
-		free(data);
-		return r;
-	}
-	*out = data;
-	*out_len = len;
-	return 0;
-}
-
 static int write_file(const char *path, const char *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -378,7 +326,7 @@ static int copy_file(const char *from, const char *to)
 {
 	char *data;
 	size_t len;
-	int r = read_file(from, &data, &len);
+	int r = read_whole_file(from, &data, &len);
 	if (r < 0)
 		return r;
 	r = write_file(to, data, len);
@@ -403,7 +351,7 @@ static int write_filtered_order(const char *tree, const struct module_set *set, 
 		return -ENOMEM;
 	char *data;
 	size_t len;
-	int r = read_file(from, &data, &len);
+	int r = read_whole_file(from, &data, &len);
 	free(from);
 	if (r == -ENOENT)
 		return 0;
@@ -439,8 +387,9 @@ static int write_filtered_order(const char *tree, const struct module_set *set, 
 	return r;
 }
 
-/* Returns 0, -errno when depmod could not be started, or -EPROTO when it failed; then *STATUS is waitpid()'s. */
-static int run_depmod(const char *depmod, const char *staging, const char *kver, const char *log_path, int *status)
+/* Runs DEPMOD on the tree in STAGING. Returns 0, -errno when depmod could not be started, or -EPROTO when it
+ * failed; with 0 and -EPROTO, *OUTPUT (to free) is what it printed and *STATUS its wait status. */
+static int run_depmod(const char *depmod, const char *staging, const char *kver, char **output, int *status)
 {
 	char *config_dir;
 	if (asprintf(&config_dir, "%s/depmod.d", staging) < 0)
@@ -448,39 +397,15 @@ static int run_depmod(const char *depmod, const char *staging, const char *kver,
 	/* An empty configuration folder: the build machine's depmod.d (search orders, overrides) is not the
 	 * image's. */
 	int r = mkdir(config_dir, 0755) < 0 ? -errno : 0;
-	if (r < 0) {
-		free(config_dir);
-		return r;
+	if (r == 0) {
+		const char *const argv[] = { depmod, "-b", staging, "-C", config_dir, kver, NULL };
+		size_t len;
+		r = run_program(argv, NULL, output, &len, status);
 	}
-
-	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (log_fd < 0) {
-		r = -errno;
-		free(config_dir);
-		return r;
-	}
-
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)dup2(log_fd, STDOUT_FILENO);
-		(void)dup2(log_fd, STDERR_FILENO);
-		char *const argv[] = { (char *)depmod, "-b", (char *)staging, "-C", config_dir, (char *)kver, NULL };
-		execvp(depmod, argv);
-		dprintf(STDERR_FILENO, "unable to run %s: %s\n", depmod, strerror(errno));
-		_exit(127);
-	}
-	r = pid < 0 ? -errno : 0;
-	(void)close(log_fd);
 	free(config_dir);
-	if (r < 0)
-		return r;
-
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
+	if (r == 0 && (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0))
 		return -EPROTO;
-	return 0;
+	return r;
 }
 
 static int index_compare(const void *a, const void *b)
@@ -499,23 +424,16 @@ static int read_indexes(const char *dir, struct module_indexes *out)
 	while (r == 0 && (errno = 0, de = readdir(d))) {
 		if (strncmp(de->d_name, "modules.", strlen("modules.")) != 0)
 			continue;
-		if (out->n_files == out->capacity) {
-			size_t capacity = out->capacity ? out->capacity * 2 : 16;
-			struct module_index *files = realloc(out->files, capacity * sizeof(*files));
-			if (!files) {
-				r = -ENOMEM;
-				break;
-			}
-			out->files = files;
-			out->capacity = capacity;
-		}
+		r = grow_array((void **)&out->files, &out->capacity, out->n_files + 1, sizeof(*out->files));
+		if (r < 0)
+			break;
 		char *path;
 		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
 			r = -ENOMEM;
 			break;
 		}
 		struct module_index index = { .name = strdup(de->d_name) };
-		r = index.name ? read_file(path, &index.data, &index.len) : -ENOMEM;
+		r = index.name ? read_whole_file(path, &index.data, &index.len) : -ENOMEM;
 		free(path);
 		if (r < 0) {
 			free(index.name);
@@ -539,21 +457,6 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return 0;
 }
 
-/* The first line depmod wrote, to explain its failure. */
-static void first_log_line(const char *log_path, char *buf, size_t size)
-{
-	char *data;
-	size_t len;
-	buf[0] = '\0';
-	if (read_file(log_path, &data, &len) < 0)
-		return;
-	size_t line = strcspn(data, "\n");
-	if (line > len)
-		line = len;
-	(void)snprintf(buf, size, "%.*s", (int)line, data);
-	free(data);
-}
-
 int modules_build_indexes(const char *tree, const char *kver, const struct module_set *set, const char *depmod,
                           struct module_indexes *out, char *err, size_t err_size)
 {
@@ -569,10 +472,12 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 		return r;
 	}
 
-	char *kdir = NULL, *log_path = NULL;
+	char *kdir;
 	int r = 0;
-	if (asprintf(&kdir, "%s/lib/modules/%s", staging, kver) < 0 || asprintf(&log_path, "%s/depmod.log", staging) < 0)
+	if (asprintf(&kdir, "%s/lib/modules/%s", staging, kver) < 0) {
+		kdir = NULL;
 		r = -ENOMEM;
+	}
 
 	for (size_t i = 0; i < set->n_files && r == 0; i++) {
 		char *to;
@@ -632,11 +537,13 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 	}
 
 	if (r == 0) {
+		char *said = NULL;
 		int status = 0;
-		r = run_depmod(depmod, staging, kver, log_path, &status);
+		r = run_depmod(depmod, staging, kver, &said, &status);
 		if (r == -EPROTO) {
+			/* Its first line, to explain the failure. */
 			char line[256], how[64];
-			first_log_line(log_path, line, sizeof(line));
+			(void)snprintf(line, sizeof(line), "%.*s", (int)strcspn(said, "\n"), said);
 			if (WIFEXITED(status))
 				(void)snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 			else
@@ -646,6 +553,7 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 		} else if (r < 0)
 			(void)snprintf(err, err_size, "unable to build the image's module indexes with %s: %s", depmod,
 			               strerror(-r));
+		free(said);
 	}
 
 	if (r == 0) {
@@ -656,7 +564,6 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 
 	(void)nftw(staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(kdir);
-	free(log_path);
 	free(staging);
 	return r;
 }

@@ -18,6 +18,7 @@ struct module_file {
 	char *origin;  /* "module ext4 at hooks/ext4/manifest:2": the request that brought it in */
 	char **firmware; /* the firmware files its modinfo names, as the kernel will ask for them */
 	size_t n_firmware;
+	size_t firmware_capacity;
 };
 
 struct module_set {

@@ -1,7 +1,8 @@
 /* Fuzz target for mkrdinit's manifest parser.
  *
  * With libFuzzer:  clang -g -O1 -fsanitize=fuzzer,address,undefined -DMANIFEST_FUZZ_LIBFUZZER -D_GNU_SOURCE \
- *                      -Imkrdinit test/mkrdinit/manifest_fuzz.c mkrdinit/manifest.c -o manifest_fuzz
+ *                      -Iinclude -Imkrdinit test/mkrdinit/manifest_fuzz.c mkrdinit/manifest.c mkrdinit/fileio.c \
+ *                      -o manifest_fuzz
  *                  ./manifest_fuzz -max_total_time=60 hooks/   (the hooks' manifests make a seed corpus)
  * Without it, this is a program that runs the same checks on each file named on its command line; meson runs
  * it on the hooks' manifests, so the target keeps building and its checks keep holding on real input.
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
 #include "manifest.h"
 
 static const char *lookup(const char *name, void *userdata)
@@ -96,8 +98,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				require(!strchr(e->name, '/'), "relative program path", e->name);
 			continue;
 		}
+		/* "lib/rdinit/hooks/": the image's paths have no leading '/'. */
+		static const char hooks_dir[] = IMAGE_HOOKS_DIR "/";
 		if (e->kind == MANIFEST_HOOK)
-			require(strncmp(e->name, MANIFEST_HOOKS_DIR "/", strlen(MANIFEST_HOOKS_DIR) + 1) == 0 &&
+			require(strncmp(e->name, hooks_dir + 1, strlen(hooks_dir + 1)) == 0 &&
 			                e->mode == 0755 && e->location && e->location[0],
 			        "hook not under the hooks folder, or not 0755", e->name);
 		check_path(e->name);

@@ -1,0 +1,385 @@
+/* build: the image from the hooks' manifests. Every manifest is read, in the order of the hooks; their file, dir,
+ * nod, slink, pipe, sock and hook lines go in as they are; each `binary` line brings its program with what its
+ * loader lists; the `module` lines (with --host-only: those of hostonly hooks give way to what sysfs says the
+ * root's devices need) bring the module files libkmod resolves, the firmware they name and the image's own
+ * indexes from depmod; then the image is checked and put in archive order. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "binaries.h"
+#include "build.h"
+#include "fileio.h"
+#include "hostonly.h"
+#include "layout.h"
+#include "manifest.h"
+#include "messages.h"
+#include "modules.h"
+
+/* The folder a HOOK argument names: itself when it has a '/', else the folder of that name in the hooks folder. */
+static char *hook_folder(const struct options *opts, char *hook)
+{
+	size_t len = strlen(hook);
+	while (len > 1 && hook[len - 1] == '/')
+		hook[--len] = '\0';
+	char *folder;
+	if (strchr(hook, '/'))
+		return strdup(hook);
+	return asprintf(&folder, "%s/%s", opts->hooks_dir, hook) < 0 ? NULL : folder;
+}
+
+/* Reads every hook's manifest into M; HOSTONLY_LINE[i] is set for an entry of a manifest marked `hostonly`. */
+static int read_manifests(const struct options *opts, struct manifest *m, char **folders, char **display_names,
+                          bool **hostonly_line)
+{
+	*hostonly_line = NULL;
+	size_t capacity = 0;
+	for (size_t i = 0; i < opts->n_hooks; i++) {
+		folders[i] = hook_folder(opts, opts->hooks[i]);
+		if (!folders[i] || asprintf(&display_names[i], "%s/manifest", folders[i]) < 0) {
+			display_names[i] = NULL;
+			complain("unable to read %s/manifest: %s", opts->hooks[i], strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		struct manifest_context ctx = {
+			.display_name = display_names[i],
+			.base_dir = folders[i],
+			.lookup = options_lookup_variable,
+			.lookup_userdata = (void *)opts,
+		};
+		char err[1024] = "";
+		size_t first = m->n_entries;
+		int r = manifest_parse_file(m, display_names[i], &ctx, err, sizeof(err));
+		if (r < 0) {
+			if (err[0])
+				complain("%s", err);
+			else
+				complain("unable to read %s: %s", display_names[i], strerror(-r));
+			return r;
+		}
+
+		r = grow_array((void **)hostonly_line, &capacity, m->n_entries, sizeof(**hostonly_line));
+		if (r < 0) {
+			complain("unable to read %s: %s", display_names[i], strerror(-r));
+			return r;
+		}
+		bool marked = false;
+		for (size_t j = first; j < m->n_entries; j++)
+			marked |= m->entries[j].kind == MANIFEST_HOSTONLY;
+		for (size_t j = first; j < m->n_entries; j++)
+			(*hostonly_line)[j] = marked;
+	}
+	return 0;
+}
+
+/* Adds each `binary` line's program, libraries and loader. */
+static int add_binaries(const struct manifest *m, struct image *img)
+{
+	int r = 0;
+	for (size_t i = 0; i < m->n_entries && r == 0; i++) {
+		const struct manifest_entry *e = &m->entries[i];
+		if (e->kind != MANIFEST_BINARY)
+			continue;
+		struct binary_set set = { 0 };
+		char err[1024] = "", *origin;
+		if (asprintf(&origin, "binary %s at %s", e->name, e->source) < 0) {
+			complain("unable to add %s: %s", e->name, strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		r = binaries_add(&set, e->name, e->source, err, sizeof(err));
+		if (r < 0)
+			complain("%s", err[0] ? err : strerror(-r));
+		for (size_t j = 0; j < set.n_files && r == 0; j++) {
+			const struct binary_file *f = &set.files[j];
+			r = f->link_target ? image_add_symlink(img, f->path + 1, f->link_target, PART_BINARIES, origin)
+			                   : image_add_file(img, f->path + 1, f->path, f->mode, PART_BINARIES, origin);
+			if (r < 0)
+				complain("unable to add %s: %s", f->path, strerror(-r));
+		}
+		binary_set_free(&set);
+		free(origin);
+	}
+	return r;
+}
+
+/* The firmware named FIRMWARE as the kernel's loader looks for it (drivers/base/firmware_loader: the name, then
+ * with the suffix of each compression it was built for), from FIRMWARE_DIR. */
+static int add_firmware(const struct options *opts, const char *firmware, const struct module_file *module,
+                        struct image *img, struct build_notes *notes)
+{
+	static const char *const suffixes[] = { "", ".xz", ".zst" };
+	/* Without -f, where Debian 12 (/lib) and the merged-/usr systems (Debian 13, Fedora, Arch) keep it. */
+	static const char *const default_dirs[] = { "/lib/firmware", "/usr/lib/firmware" };
+	const char *const *dirs = opts->firmware_dir ? &opts->firmware_dir : default_dirs;
+	size_t n_dirs = opts->firmware_dir ? 1 : sizeof(default_dirs) / sizeof(default_dirs[0]);
+	bool safe = firmware[0] && firmware[0] != '/' && !strstr(firmware, "..");
+	for (size_t i = 0; safe && i < sizeof(suffixes) / sizeof(suffixes[0]) * n_dirs; i++) {
+		const char *suffix = suffixes[i % 3], *dir = dirs[i / 3];
+		char *source, *path, *origin;
+		if (asprintf(&source, "%s/%s%s", dir, firmware, suffix) < 0)
+			return -ENOMEM;
+		struct stat st;
+		if (stat(source, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(source);
+			continue;
+		}
+		int r = 0;
+		/* Compressed as shipped: the kernel's loader decompresses it. */
+		if (asprintf(&path, "lib/firmware/%s%s", firmware, suffix) < 0)
+			r = -ENOMEM;
+		else if (asprintf(&origin, "firmware of module %s (%s)", module->name, module->origin) < 0) {
+			free(path);
+			r = -ENOMEM;
+		} else {
+			r = image_add_file(img, path, source, 0644, PART_FIRMWARE, origin);
+			free(path);
+			free(origin);
+		}
+		free(source);
+		return r;
+	}
+	warn("firmware %s of module %s (%s) is not in %s; left out", firmware, module->name, module->origin,
+	     !safe ? "a firmware folder" : opts->firmware_dir ? opts->firmware_dir : "/lib/firmware or /usr/lib/firmware");
+	notes->firmware_missing++;
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The module requests of the image: every `module` line, but with --host-only those of hooks marked `hostonly`
+ * give way to what sysfs says the root needs. */
+static int gather_requests(const struct options *opts, const struct manifest *m, const bool *hostonly_line,
+                           struct hostonly_set *detected, struct module_request **out, size_t *n_out,
+                           struct build_notes *notes)
+{
+	if (opts->host_only) {
+		char err[1024] = "";
+		int r = hostonly_detect(opts->sysfs, opts->mountinfo, detected, err, sizeof(err));
+		if (r < 0) {
+			complain("--host-only: %s", err[0] ? err : strerror(-r));
+			return r;
+		}
+	}
+
+	size_t n = detected->n_items;
+	for (size_t i = 0; i < m->n_entries; i++)
+		n += m->entries[i].kind == MANIFEST_MODULE;
+	struct module_request *requests = calloc(n ? n : 1, sizeof(*requests));
+	if (!requests) {
+		complain("unable to resolve modules: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	n = 0;
+	for (size_t i = 0; i < m->n_entries; i++) {
+		if (m->entries[i].kind != MANIFEST_MODULE)
+			continue;
+		if (opts->host_only && hostonly_line[i]) {
+			notes->hostonly_dropped++;
+			continue;
+		}
+		requests[n++] = (struct module_request){ .name = m->entries[i].name, .origin = m->entries[i].source };
+	}
+	for (size_t i = 0; i < detected->n_items; i++)
+		requests[n++] = (struct module_request){
+			.name = detected->items[i].name,
+			.origin = detected->items[i].origin,
+			.optional = true,
+		};
+	notes->hostonly_modules = detected->n_items;
+	*out = requests;
+	*n_out = n;
+	return 0;
+}
+
+static void report_host_only(const struct options *opts, const struct hostonly_set *detected,
+                             const struct module_request *requests, size_t n_requests, const char *tree,
+                             const struct build_notes *notes)
+{
+	if (!opts->host_only)
+		return;
+	fprintf(stderr, "mkrdinit: host-only: '/' is %s on %s; instead of %zu module lines of hostonly hooks:",
+	        detected->fstype, detected->root_device, notes->hostonly_dropped);
+	for (size_t i = 0; i < n_requests; i++)
+		if (requests[i].optional && !requests[i].missing)
+			fprintf(stderr, " %s", requests[i].name);
+	fputc('\n', stderr);
+	/* A modalias that names no module is the common case (a bus, a bridge); a driver's module or an alias
+	 * we made up that the tree lacks is worth a word. */
+	for (size_t i = 0; i < n_requests; i++)
+		if (requests[i].optional && requests[i].missing && !ends_with(requests[i].origin, "/modalias"))
+			warn("host-only: %s (from %s) is not in %s; left out", requests[i].name, requests[i].origin, tree);
+}
+
+/* The kernel release (-k, else the running kernel's) in *KVER, which may point into UTS, and the canonical folder of
+ * its modules in *TREE: canonical, because libkmod makes the tree absolute and the files' paths in the image are
+ * what follows it. */
+static int find_module_tree(const struct options *opts, struct utsname *uts, const char **kver, char **tree)
+{
+	*kver = opts->kver;
+	if (!*kver) {
+		if (uname(uts) < 0) {
+			int r = -errno;
+			complain("unable to find the running kernel's release: %s; use -k KVER", strerror(-r));
+			return r;
+		}
+		*kver = uts->release;
+	}
+
+	char *given_tree = NULL;
+	int r = 0;
+	if (!opts->modules_dir) {
+		r = modules_find_tree("", *kver, &given_tree);
+		if (r < 0)
+			complain("unable to find the modules of kernel %s in /lib/modules or /usr/lib/modules: %s; use -m DIR",
+			         *kver, strerror(-r));
+	} else if (asprintf(&given_tree, "%s/%s", opts->modules_dir, *kver) < 0) {
+		given_tree = NULL;
+		r = -ENOMEM;
+		complain("unable to resolve modules: %s", strerror(ENOMEM));
+	}
+	if (r == 0 && !(*tree = realpath(given_tree, NULL))) {
+		r = -errno;
+		complain("unable to find the modules of kernel %s at %s: %s", *kver, given_tree, strerror(-r));
+	}
+	free(given_tree);
+	return r;
+}
+
+/* RELPATH below lib/modules/KVER/ in the image, or NULL without memory. */
+static char *module_tree_path(const char *kver, const char *relpath)
+{
+	char *path;
+	return asprintf(&path, "lib/modules/%s/%s", kver, relpath) < 0 ? NULL : path;
+}
+
+/* Puts SET's files, the firmware they name, the INDEXES and the kernel-version note in the image; says why not. */
+static int add_module_files(const struct options *opts, const char *kver, const struct module_set *set,
+                            const struct module_indexes *indexes, struct image *img, struct build_notes *notes)
+{
+	int r = 0;
+	for (size_t i = 0; i < set->n_files && r == 0; i++) {
+		const struct module_file *file = &set->files[i];
+		char *path = module_tree_path(kver, file->relpath);
+		r = path ? image_add_file(img, path, file->path, 0644, PART_MODULES, file->origin) : -ENOMEM;
+		free(path);
+		for (size_t j = 0; j < file->n_firmware && r == 0; j++)
+			r = add_firmware(opts, file->firmware[j], file, img, notes);
+	}
+	for (size_t i = 0; i < indexes->n_files && r == 0; i++) {
+		const struct module_index *index = &indexes->files[i];
+		char *path = module_tree_path(kver, index->name);
+		r = path ? image_add_data(img, path, index->data, index->len, 0644, PART_MODULE_INDEXES, "depmod")
+		         : -ENOMEM;
+		free(path);
+	}
+	/* Lets /init tell "this image is for another kernel" from "no such module" by comparing it with uname -r,
+	 * and say so once instead of failing every modprobe. */
+	if (r == 0) {
+		char *line;
+		int len = asprintf(&line, "%s\n", kver);
+		if (len < 0)
+			r = -ENOMEM;
+		else {
+			r = image_add_data(img, &IMAGE_KERNEL_VERSION[1], line, (size_t)len, 0644, PART_MODULE_INDEXES,
+			                   "mkrdinit");
+			free(line);
+		}
+	}
+	if (r < 0)
+		complain("unable to add modules to the image: %s", strerror(-r));
+	return r;
+}
+
+/* The `module` lines (with --host-only, what sysfs says instead of the hostonly hooks' lines) resolved in the
+ * kernel's tree, with their firmware and the image's own indexes. */
+static int add_modules(const struct options *opts, const struct manifest *m, const bool *hostonly_line,
+                       struct image *img, struct build_notes *notes)
+{
+	struct hostonly_set detected = { 0 };
+	struct module_request *requests = NULL;
+	size_t n_requests = 0;
+	struct utsname uts;
+	const char *kver = NULL;
+	char *tree = NULL;
+	struct module_set set = { 0 };
+	struct module_indexes indexes = { 0 };
+	char err[1024] = "";
+
+	int r = gather_requests(opts, m, hostonly_line, &detected, &requests, &n_requests, notes);
+	if (r == 0 && n_requests > 0)
+		r = find_module_tree(opts, &uts, &kver, &tree);
+	if (r < 0 || n_requests == 0)
+		goto cleanup;
+
+	r = modules_resolve(tree, requests, n_requests, &set, err, sizeof(err));
+	if (r == 0) {
+		report_host_only(opts, &detected, requests, n_requests, tree, notes);
+		r = modules_build_indexes(tree, kver, &set, opts->depmod, &indexes, err,
+		                          sizeof(err));
+	}
+	if (r < 0)
+		complain("%s", err[0] ? err : strerror(-r));
+	else
+		r = add_module_files(opts, kver, &set, &indexes, img, notes);
+
+cleanup:
+	module_set_free(&set);
+	module_indexes_free(&indexes);
+	hostonly_set_free(&detected);
+	free(requests);
+	free(tree);
+	return r;
+}
+
+int build_image(const struct options *opts, struct image *img, struct build_notes *notes)
+{
+	struct manifest m = { 0 };
+	bool *hostonly_line = NULL;
+	char **folders = calloc(opts->n_hooks, sizeof(*folders));
+	char **display_names = calloc(opts->n_hooks, sizeof(*display_names));
+	if (!folders || !display_names) {
+		free(folders);
+		free(display_names);
+		complain("unable to read the manifests: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+
+	int r = read_manifests(opts, &m, folders, display_names, &hostonly_line);
+	for (size_t i = 0; i < m.n_entries && r == 0; i++) {
+		enum manifest_kind kind = m.entries[i].kind;
+		if (kind == MANIFEST_MODULE || kind == MANIFEST_BINARY || kind == MANIFEST_HOSTONLY)
+			continue;
+		r = image_add_entry(img, &m.entries[i]);
+		if (r < 0)
+			complain("unable to add %s: %s", m.entries[i].source, strerror(-r));
+	}
+	if (r == 0)
+		r = add_binaries(&m, img);
+	if (r == 0)
+		r = add_modules(opts, &m, hostonly_line, img, notes);
+	if (r == 0) {
+		char err[2048] = "";
+		r = image_finalize(img, err, sizeof(err));
+		if (r < 0)
+			complain("%s", err[0] ? err : strerror(-r));
+	}
+
+	manifest_free(&m);
+	free(hostonly_line);
+	for (size_t i = 0; i < opts->n_hooks; i++) {
+		free(folders[i]);
+		free(display_names[i]);
+	}
+	free(folders);
+	free(display_names);
+	return r;
+}
+

@@ -1,0 +1,44 @@
+/* options: mkrdinit's command line, and SOURCE_DATE_EPOCH, read once into struct options. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "newc.h"
+
+/* The exit status of a failed build, and of bad usage. */
+#define EXIT_BAD_INPUT 1
+#define EXIT_USAGE 2
+
+struct options {
+	const char *kver;
+	const char *modules_dir;
+	const char *firmware_dir;
+	const char *output;
+	enum compression compression;
+	bool compression_given;
+	const char *depmod;
+	char **defines; /* "VAR=VALUE" */
+	size_t n_defines;
+	char **hooks;
+	size_t n_hooks;
+	const char *hooks_dir;
+	bool host_only;
+	const char *sysfs;
+	const char *mountinfo;
+	bool list;
+	const char *list_dir;
+	char *default_list_dir; /* OUTPUT.d */
+	int64_t mtime;
+};
+
+/* Reads the command line into OPTS, with each default filled in (depmod: from PATH, then /usr/sbin, /sbin). Does
+ * not return for --help and --version (exit 0), bad usage (says what was wrong, exit EXIT_USAGE), or no memory
+ * (EXIT_BAD_INPUT). */
+void parse_options(int argc, char **argv, struct options *opts);
+
+/* The value of ${NAME} in a manifest, as a manifest_lookup_fn with the options as USERDATA: the last -D NAME=VALUE,
+ * else NAME in the environment, else NULL. */
+const char *options_lookup_variable(const char *name, void *userdata);
+
+void options_free(struct options *opts);
