@@ -12,17 +12,17 @@ struct devnum {
 };
 
 struct blockdev {
-	char name[32];			/* kernel name: vda1 */
+	char name[32]; /* kernel name: vda1 */
 	unsigned major, minor;
 	unsigned long long size_bytes;
-	int partno;			/* 0 for a whole disk */
-	unsigned disk_major, disk_minor;	/* the whole disk a partition belongs to */
+	int partno;			 /* 0 for a whole disk */
+	unsigned disk_major, disk_minor; /* the whole disk a partition belongs to */
 	char type[32];
 	char uuid[64];
 	char label[256];
 	char partuuid[64];
 	char partlabel[256];
-	char dm_name[128];		/* device-mapper name, from sysfs dm/name */
+	char dm_name[128]; /* device-mapper name, from sysfs dm/name */
 	/* What it is made of (sysfs slaves/): the members of a dm or md device. */
 	struct devnum lower[DEVICE_LOWER_MAX];
 	size_t n_lower;
@@ -31,7 +31,7 @@ struct blockdev {
 struct devices {
 	struct blockdev list[DEVICES_MAX];
 	size_t count;
-	unsigned dropped;		/* devices that appeared when the table was full */
+	unsigned dropped; /* devices that appeared when the table was full */
 };
 
 /* Fills dev (name, major, minor already set by the caller) from sysfs and libblkid.

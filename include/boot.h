@@ -18,11 +18,12 @@ struct kmod_ctx;
 
 /* What loading drivers saw, for the screen. */
 struct drivers_seen {
-	char unmatched[DRIVERS_NOTED_MAX][128];	/* MODALIASes of disk devices no module matched */
+	char unmatched[DRIVERS_NOTED_MAX][128]; /* MODALIASes of disk devices no module matched */
 	unsigned unmatched_count, unmatched_dropped;
-	struct module_refusal refused[DRIVERS_NOTED_MAX];	/* modules the image has that did not load */
+	struct module_refusal
+		refused[DRIVERS_NOTED_MAX]; /* modules the image has that did not load */
 	unsigned refused_count, refused_dropped;
-	unsigned loaded;			/* modules inserted */
+	unsigned loaded; /* modules inserted */
 };
 
 /* The marks of the boot's timeline, as logged ("timeline: +N ms ..."). */
@@ -43,16 +44,16 @@ struct failure {
 };
 
 struct boot {
-	char **argv;			/* the kernel's arguments for init: the real init gets them */
+	char **argv; /* the kernel's arguments for init: the real init gets them */
 	struct boot_options opts;
-	struct devices devices;		/* every block device seen */
-	struct blockdev root;		/* valid when root_found */
+	struct devices devices; /* every block device seen */
+	struct blockdev root;	/* valid when root_found */
 	bool root_found;
-	struct blockdev other_match;	/* a second device root= names, when there is one */
+	struct blockdev other_match; /* a second device root= names, when there is one */
 	struct drivers_seen drivers;
 	struct layer_state layers[LAYER_COUNT];
-	struct kmod_ctx *kmod;		/* libkmod on the image's modules, open from the root search on */
-	bool search_prepared;		/* rootdelay= slept, the module index opened: once per boot */
+	struct kmod_ctx *kmod; /* libkmod on the image's modules, open from the root search on */
+	bool search_prepared;  /* rootdelay= slept, the module index opened: once per boot */
 	struct timeline timeline;
 	struct failure failure;
 	unsigned uevents, forged_uevents;
@@ -62,7 +63,8 @@ struct boot {
 void boot_init(struct boot *boot, char **argv);
 
 /* Records why the stage failed and returns error (a -errno), for `return boot_fail(...)`. */
-int boot_fail(struct boot *boot, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int boot_fail(struct boot *boot, int error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* The same, for a failure that cannot be tried again. */
 int boot_fail_final(struct boot *boot, int error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

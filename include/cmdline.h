@@ -9,7 +9,7 @@
 #define CMDLINE_MAX 4096
 #define CMDLINE_VALUE_MAX 512
 #define CMDLINE_MAX_PROBLEMS 8
-#define CMDLINE_LIST_MAX 8	/* values of a repeatable parameter */
+#define CMDLINE_LIST_MAX 8 /* values of a repeatable parameter */
 
 /* One parameter the parser refused, kept so the stage can say which and why. */
 struct cmdline_problem {
@@ -17,62 +17,62 @@ struct cmdline_problem {
 	const char *reason;
 };
 
-#define LUKS_UUID_MAX 40	/* a UUID with its dashes, and room to spare */
+#define LUKS_UUID_MAX 40 /* a UUID with its dashes, and room to spare */
 
 /* LUKS as the command line asks for it, in each peer's words: dracut's and systemd's rd.luks.*,
  * mkinitcpio's cryptdevice= and cryptkey=. luks_plan() (luksplan.h) makes targets of them. */
 struct luks_options {
-	bool enabled;			/* rd.luks=0: unlock nothing */
-	bool crypttab;			/* rd.luks.crypttab=0: the image's /etc/crypttab is not read */
-	char uuids[CMDLINE_LIST_MAX][LUKS_UUID_MAX];	/* rd.luks.uuid=, "luks-" dropped, lowercase */
+	bool enabled;  /* rd.luks=0: unlock nothing */
+	bool crypttab; /* rd.luks.crypttab=0: the image's /etc/crypttab is not read */
+	char uuids[CMDLINE_LIST_MAX][LUKS_UUID_MAX]; /* rd.luks.uuid=, "luks-" dropped, lowercase */
 	size_t uuid_count;
 	struct {
 		char uuid[LUKS_UUID_MAX];
 		char name[128];
-	} names[CMDLINE_LIST_MAX];	/* rd.luks.name=UUID=NAME */
+	} names[CMDLINE_LIST_MAX]; /* rd.luks.name=UUID=NAME */
 	size_t name_count;
 	struct luks_key {
-		char uuid[LUKS_UUID_MAX];	/* "" for every device */
-		char path[256];		/* in the image, or on device */
-		char device[256];	/* where the key file is, "" for the image */
-	} keys[CMDLINE_LIST_MAX];	/* rd.luks.key= */
+		char uuid[LUKS_UUID_MAX]; /* "" for every device */
+		char path[256];		  /* in the image, or on device */
+		char device[256];	  /* where the key file is, "" for the image */
+	} keys[CMDLINE_LIST_MAX];	  /* rd.luks.key= */
 	size_t key_count;
 	struct {
-		char uuid[LUKS_UUID_MAX];	/* "" for every device */
-		char options[256];	/* crypttab options */
-	} options[CMDLINE_LIST_MAX];	/* rd.luks.options= */
+		char uuid[LUKS_UUID_MAX]; /* "" for every device */
+		char options[256];	  /* crypttab options */
+	} options[CMDLINE_LIST_MAX];	  /* rd.luks.options= */
 	size_t options_count;
-	bool discard_all;		/* rd.luks.allow-discards */
-	char discard_uuids[CMDLINE_LIST_MAX][LUKS_UUID_MAX];	/* rd.luks.allow-discards=UUID */
+	bool discard_all;				     /* rd.luks.allow-discards */
+	char discard_uuids[CMDLINE_LIST_MAX][LUKS_UUID_MAX]; /* rd.luks.allow-discards=UUID */
 	size_t discard_count;
-	int timeout_s;			/* rd.luks.timeout=: how long a prompt waits; 0 for ever */
-	char cryptdevice[CMDLINE_VALUE_MAX];	/* cryptdevice=DEVICE:NAME[:OPTIONS] */
-	char cryptkey[CMDLINE_VALUE_MAX];	/* cryptkey=rootfs:PATH or DEVICE:FSTYPE:PATH */
+	int timeout_s; /* rd.luks.timeout=: how long a prompt waits; 0 for ever */
+	char cryptdevice[CMDLINE_VALUE_MAX]; /* cryptdevice=DEVICE:NAME[:OPTIONS] */
+	char cryptkey[CMDLINE_VALUE_MAX];    /* cryptkey=rootfs:PATH or DEVICE:FSTYPE:PATH */
 };
 
 struct boot_options {
-	char root[CMDLINE_VALUE_MAX];	/* root= as written (quotes removed), "" when absent */
-	struct root_spec root_spec;	/* valid only when root_ok */
+	char root[CMDLINE_VALUE_MAX]; /* root= as written (quotes removed), "" when absent */
+	struct root_spec root_spec;   /* valid only when root_ok */
 	bool root_ok;
 	char rootfstype[CMDLINE_VALUE_MAX];
 	char rootflags[CMDLINE_VALUE_MAX];
-	bool read_write;		/* "rw"; the kernel's default is read-only */
-	char init[CMDLINE_VALUE_MAX];	/* init=, "" when absent */
-	bool rootwait;			/* rootwait with no value: wait forever */
-	int rootwait_s;			/* rootwait=N, -1 when absent */
-	int rootdelay_s;		/* rootdelay=N, 0 when absent */
-	int rd_timeout_s;		/* rd.timeout=N, -1 when absent; 0 means forever */
+	bool read_write;	      /* "rw"; the kernel's default is read-only */
+	char init[CMDLINE_VALUE_MAX]; /* init=, "" when absent */
+	bool rootwait;		      /* rootwait with no value: wait forever */
+	int rootwait_s;		      /* rootwait=N, -1 when absent */
+	int rootdelay_s;	      /* rootdelay=N, 0 when absent */
+	int rd_timeout_s;	      /* rd.timeout=N, -1 when absent; 0 means forever */
 	bool panic_set;
-	int panic_s;			/* panic=N: N>0 reboot after N s, N<0 at once, 0 never */
-	bool debug;			/* rd.debug */
-	int shell;			/* rd.shell: 1, 0, or -1 when absent (on if the image has a shell) */
-	enum boot_stage break_stage;	/* rd.break=, STAGE_NONE when absent */
-	enum emergency_action emergency_action;	/* rd.emergency= */
-	int hook_timeout_s;		/* rd.hook_timeout=, DEFAULT_HOOK_TIMEOUT_S when absent */
-	int uevent_buffer;		/* rd.uevent_buffer=, bytes; UEVENT_RCVBUF_DEFAULT when absent */
+	int panic_s; /* panic=N: N>0 reboot after N s, N<0 at once, 0 never */
+	bool debug;  /* rd.debug */
+	int shell;   /* rd.shell: 1, 0, or -1 when absent (on if the image has a shell) */
+	enum boot_stage break_stage;		/* rd.break=, STAGE_NONE when absent */
+	enum emergency_action emergency_action; /* rd.emergency= */
+	int hook_timeout_s; /* rd.hook_timeout=, DEFAULT_HOOK_TIMEOUT_S when absent */
+	int uevent_buffer;  /* rd.uevent_buffer=, bytes; UEVENT_RCVBUF_DEFAULT when absent */
 	bool quiet;
-	bool lvm;			/* rd.lvm=0 turns the lvm layer off */
-	char lvm_vg[CMDLINE_LIST_MAX][128];	/* rd.lvm.vg=, repeatable: the groups to activate */
+	bool lvm;			    /* rd.lvm=0 turns the lvm layer off */
+	char lvm_vg[CMDLINE_LIST_MAX][128]; /* rd.lvm.vg=, repeatable: the groups to activate */
 	size_t lvm_vg_count;
 	struct luks_options luks;
 	struct cmdline_problem problems[CMDLINE_MAX_PROBLEMS];

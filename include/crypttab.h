@@ -12,15 +12,16 @@
 
 /* One device to unlock, from whichever place said so. */
 struct crypt_target {
-	char name[CRYPT_NAME_MAX];	/* the mapping: /dev/mapper/NAME */
-	struct root_spec source;	/* the LUKS device: UUID= (its LUKS UUID), PARTUUID=, LABEL=, /dev/... */
-	char keyfile[CRYPT_PATH_MAX];	/* "" to ask for a passphrase */
-	struct root_spec keydev;	/* the device holding keyfile, when keydev_set */
+	char name[CRYPT_NAME_MAX]; /* the mapping: /dev/mapper/NAME */
+	struct root_spec
+		source; /* the LUKS device: UUID= (its LUKS UUID), PARTUUID=, LABEL=, /dev/... */
+	char keyfile[CRYPT_PATH_MAX]; /* "" to ask for a passphrase */
+	struct root_spec keydev;      /* the device holding keyfile, when keydev_set */
 	bool keydev_set;
-	char header[CRYPT_PATH_MAX];	/* a detached LUKS header, "" for none */
-	unsigned long long keyfile_offset, keyfile_size;	/* size 0: the whole file */
-	int tries;			/* passphrase prompts before giving up; 0: no limit */
-	int keyslot;			/* -1: any */
+	char header[CRYPT_PATH_MAX];			 /* a detached LUKS header, "" for none */
+	unsigned long long keyfile_offset, keyfile_size; /* size 0: the whole file */
+	int tries;   /* passphrase prompts before giving up; 0: no limit */
+	int keyslot; /* -1: any */
 	bool discard, readonly, noauto, nofail;
 };
 

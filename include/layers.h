@@ -11,11 +11,11 @@ struct blockdev;
 
 /* What one layer did this boot, for the log and the screen. */
 struct layer_state {
-	const char *name;		/* the layer's, once it has a member */
-	bool pending;			/* members appeared since it last ran */
-	bool skipped;			/* its program or module is not in the image, or the command line said no */
+	const char *name; /* the layer's, once it has a member */
+	bool pending;	  /* members appeared since it last ran */
+	bool skipped; /* its program or module is not in the image, or the command line said no */
 	unsigned members, runs;
-	char note[LAYER_NOTE_MAX];	/* its last outcome, "" before it ran */
+	char note[LAYER_NOTE_MAX]; /* its last outcome, "" before it ran */
 };
 
 enum {

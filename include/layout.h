@@ -18,11 +18,11 @@
 
 /* The points of the boot where hooks run and rd.break= can stop, named as dracut names them. */
 enum boot_stage {
-	STAGE_PRE_UDEV,		/* after the early mounts, before uevent handling */
-	STAGE_INITQUEUE,	/* while waiting for root, each time the uevent queue goes quiet */
-	STAGE_PRE_MOUNT,	/* root found, not mounted yet */
-	STAGE_PRE_PIVOT,	/* root mounted on /sysroot, before the switch */
-	STAGE_EMERGENCY,	/* boot failed */
+	STAGE_PRE_UDEV,	 /* after the early mounts, before uevent handling */
+	STAGE_INITQUEUE, /* while waiting for root, each time the uevent queue goes quiet */
+	STAGE_PRE_MOUNT, /* root found, not mounted yet */
+	STAGE_PRE_PIVOT, /* root mounted on /sysroot, before the switch */
+	STAGE_EMERGENCY, /* boot failed */
 	STAGE_COUNT,
 	STAGE_NONE = -1,
 };
@@ -30,10 +30,8 @@ enum boot_stage {
 static inline const char *boot_stage_name(enum boot_stage stage)
 {
 	static const char *const names[STAGE_COUNT] = {
-		[STAGE_PRE_UDEV] = "pre-udev",
-		[STAGE_INITQUEUE] = "initqueue",
-		[STAGE_PRE_MOUNT] = "pre-mount",
-		[STAGE_PRE_PIVOT] = "pre-pivot",
+		[STAGE_PRE_UDEV] = "pre-udev",	 [STAGE_INITQUEUE] = "initqueue",
+		[STAGE_PRE_MOUNT] = "pre-mount", [STAGE_PRE_PIVOT] = "pre-pivot",
 		[STAGE_EMERGENCY] = "emergency",
 	};
 	return stage >= 0 && stage < STAGE_COUNT ? names[stage] : "none";

@@ -28,7 +28,11 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 #define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...) do { if (log_debug_enabled()) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__); } while (0)
+#define log_debug(...)                                         \
+	do {                                                   \
+		if (log_debug_enabled())                       \
+			log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__); \
+	} while (0)
 
 /* Milliseconds since /init started (CLOCK_MONOTONIC, as the kernel log clock). */
 uint64_t timeline_now_ms(void);

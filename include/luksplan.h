@@ -13,7 +13,7 @@
 
 struct luks_plan {
 	struct crypt_target targets[LUKS_TARGETS_MAX];
-	bool uuid_prefix[LUKS_TARGETS_MAX];	/* dracut's rd.luks.uuid= may give the UUID's start only */
+	bool uuid_prefix[LUKS_TARGETS_MAX]; /* dracut's rd.luks.uuid= may give the UUID's start only */
 	size_t count;
 	/*
 	 * Without any of the places above naming a device, every LUKS device is unlocked (named

@@ -6,7 +6,7 @@
 struct boot;
 
 enum emergency_action {
-	EMERGENCY_DEFAULT,	/* panic= decides; without it, stay */
+	EMERGENCY_DEFAULT, /* panic= decides; without it, stay */
 	EMERGENCY_REBOOT,
 	EMERGENCY_POWEROFF,
 	EMERGENCY_HALT,

@@ -8,22 +8,21 @@
 #define ROOT_SPEC_VALUE_MAX 256
 
 enum root_kind {
-	ROOT_BY_DEVNAME,	/* /dev/vda1: value is "vda1" */
-	ROOT_BY_UUID,		/* UUID=, /dev/disk/by-uuid/ */
-	ROOT_BY_LABEL,		/* LABEL=, /dev/disk/by-label/ */
-	ROOT_BY_PARTUUID,	/* PARTUUID=[/PARTNROFF=N], /dev/disk/by-partuuid/ */
-	ROOT_BY_PARTLABEL,	/* PARTLABEL=, /dev/disk/by-partlabel/ */
-	ROOT_BY_DEVNUM,		/* MAJ:MIN or the kernel's hex form */
-	ROOT_BY_DM_NAME,	/* /dev/mapper/NAME: a device-mapper device by its name */
+	ROOT_BY_DEVNAME,   /* /dev/vda1: value is "vda1" */
+	ROOT_BY_UUID,	   /* UUID=, /dev/disk/by-uuid/ */
+	ROOT_BY_LABEL,	   /* LABEL=, /dev/disk/by-label/ */
+	ROOT_BY_PARTUUID,  /* PARTUUID=[/PARTNROFF=N], /dev/disk/by-partuuid/ */
+	ROOT_BY_PARTLABEL, /* PARTLABEL=, /dev/disk/by-partlabel/ */
+	ROOT_BY_DEVNUM,	   /* MAJ:MIN or the kernel's hex form */
+	ROOT_BY_DM_NAME,   /* /dev/mapper/NAME: a device-mapper device by its name */
 };
 
 struct root_spec {
 	enum root_kind kind;
-	char value[ROOT_SPEC_VALUE_MAX];	/* UUIDs lowercased, by-label escapes decoded */
-	unsigned major, minor;			/* ROOT_BY_DEVNUM */
-	int partnroff;				/* ROOT_BY_PARTUUID's /PARTNROFF=N, else 0 */
+	char value[ROOT_SPEC_VALUE_MAX]; /* UUIDs lowercased, by-label escapes decoded */
+	unsigned major, minor;		 /* ROOT_BY_DEVNUM */
+	int partnroff;			 /* ROOT_BY_PARTUUID's /PARTNROFF=N, else 0 */
 };
-
 
 /* Returns 0, or -EINVAL with *reason set to a static explanation. */
 int root_spec_parse(const char *text, struct root_spec *spec, const char **reason);

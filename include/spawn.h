@@ -6,7 +6,7 @@
 struct program_result {
 	bool timed_out;
 	bool signaled;
-	int status;	/* exit status, or the signal number when signaled */
+	int status; /* exit status, or the signal number when signaled */
 };
 
 /*

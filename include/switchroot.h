@@ -8,19 +8,19 @@
 #include <stddef.h>
 
 struct switch_root_request {
-	const char *old_root;	/* "/" in /init; a tmpfs in tests */
-	const char *new_root;	/* a mount point inside old_root, e.g. "/sysroot" */
-	const char *init;	/* path inside the new root that must be an executable file */
-	bool dry_run;		/* validate and count what would be freed; move and delete nothing */
+	const char *old_root; /* "/" in /init; a tmpfs in tests */
+	const char *new_root; /* a mount point inside old_root, e.g. "/sysroot" */
+	const char *init;     /* path inside the new root that must be an executable file */
+	bool dry_run;	      /* validate and count what would be freed; move and delete nothing */
 };
 
 struct switch_root_report {
 	unsigned long files_freed;
 	unsigned long long bytes_freed;
-	unsigned long kept_mounts;	/* mount points the wipe stepped around */
-	unsigned long not_removed;	/* entries that refused deletion */
-	const char *failed_check;	/* which safety check failed, for the message */
-	bool point_of_no_return;	/* mounts were moved: the old root cannot be gone back to */
+	unsigned long kept_mounts; /* mount points the wipe stepped around */
+	unsigned long not_removed; /* entries that refused deletion */
+	const char *failed_check;  /* which safety check failed, for the message */
+	bool point_of_no_return;   /* mounts were moved: the old root cannot be gone back to */
 };
 
 /*

@@ -7,14 +7,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define UEVENT_BUFFER_SIZE 8192	/* the kernel's UEVENT_BUFFER_SIZE is 2048 */
+#define UEVENT_BUFFER_SIZE 8192 /* the kernel's UEVENT_BUFFER_SIZE is 2048 */
 
 struct uevent {
-	const char *action;	/* add, remove, change, bind, ... */
+	const char *action; /* add, remove, change, bind, ... */
 	const char *devpath;
 	const char *subsystem;
-	const char *devname;	/* without /dev/ */
-	const char *devtype;	/* disk, partition */
+	const char *devname; /* without /dev/ */
+	const char *devtype; /* disk, partition */
 	const char *modalias;
 	const char *major;
 	const char *minor;

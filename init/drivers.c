@@ -23,7 +23,8 @@ static void note_unmatched(struct drivers_seen *d, const char *modalias)
 	(void)snprintf(d->unmatched[d->unmatched_count++], sizeof(d->unmatched[0]), "%s", modalias);
 }
 
-static void note_refused(struct drivers_seen *d, const char *alias, const struct module_refusal *refusal)
+static void note_refused(struct drivers_seen *d, const char *alias,
+			 const struct module_refusal *refusal)
 {
 	for (unsigned i = 0; i < d->refused_count; i++)
 		if (strcmp(d->refused[i].module, refusal->module) == 0)
@@ -53,8 +54,8 @@ int load_modules(struct boot *boot, const char *alias)
 	} else if (r == -ENOENT) {
 		note_unmatched(&boot->drivers, alias);
 	} else if (r < 0 && refusal.module[0]) {
-		log_warning("unable to load module %s (%s) for %s: %s", refusal.module, refusal.path,
-			    alias, strerror(-r));
+		log_warning("unable to load module %s (%s) for %s: %s", refusal.module,
+			    refusal.path, alias, strerror(-r));
 		note_refused(&boot->drivers, alias, &refusal);
 	} else if (r < 0) {
 		log_warning("unable to load the module for %s: %s", alias, strerror(-r));

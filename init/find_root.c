@@ -25,8 +25,8 @@
 
 struct search {
 	struct boot *boot;
-	bool rescan_needed;	/* the kernel dropped events: ask /sys once the queue is empty */
-	unsigned new_devices;	/* block devices that appeared since the layers last settled */
+	bool rescan_needed;   /* the kernel dropped events: ask /sys once the queue is empty */
+	unsigned new_devices; /* block devices that appeared since the layers last settled */
 };
 
 static void consider_block_device(struct search *s, const struct uevent *ev)
@@ -34,7 +34,8 @@ static void consider_block_device(struct search *s, const struct uevent *ev)
 	struct boot *boot = s->boot;
 	if (!ev->devname || !ev->major || !ev->minor)
 		return;
-	struct blockdev dev = { .major = (unsigned)atoi(ev->major), .minor = (unsigned)atoi(ev->minor) };
+	struct blockdev dev = { .major = (unsigned)atoi(ev->major),
+				.minor = (unsigned)atoi(ev->minor) };
 	if (strcmp(ev->action, "remove") == 0) {
 		devices_remove(&boot->devices, dev.major, dev.minor);
 		return;
@@ -48,7 +49,8 @@ static void consider_block_device(struct search *s, const struct uevent *ev)
 	if (r < 0)
 		log_debug("unable to probe /dev/%s: %s", dev.name, strerror(-r));
 	if (!devices_add(&boot->devices, &dev))
-		log_warning("more than %d block devices: /dev/%s not listed", DEVICES_MAX, dev.name);
+		log_warning("more than %d block devices: /dev/%s not listed", DEVICES_MAX,
+			    dev.name);
 	log_debug("block device /dev/%s %u:%u TYPE=%s UUID=%s LABEL=%s PARTUUID=%s PARTLABEL=%s",
 		  dev.name, dev.major, dev.minor, dev.type, dev.uuid, dev.label, dev.partuuid,
 		  dev.partlabel);
@@ -147,7 +149,8 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 {
 	struct boot *boot = s->boot;
 	bool initqueue = hooks_present(STAGE_INITQUEUE);
-	uint64_t deadline = timeout_s < 0 ? UINT64_MAX : timeline_now_ms() + (uint64_t)timeout_s * 1000;
+	uint64_t deadline = timeout_s < 0 ? UINT64_MAX
+					  : timeline_now_ms() + (uint64_t)timeout_s * 1000;
 	for (;;) {
 		drain_uevents(s, fd);
 		match_root(boot);
@@ -162,7 +165,8 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 			wait_ms = QUIET_MS;
 		int ready = poll(&pfd, 1, wait_ms);
 		if (ready < 0 && errno != EINTR)
-			return boot_fail(boot, -errno, "unable to wait for uevents: %s", strerror(errno));
+			return boot_fail(boot, -errno, "unable to wait for uevents: %s",
+					 strerror(errno));
 		if (ready != 0 || !s->new_devices)
 			continue;
 		s->new_devices = 0;
@@ -179,18 +183,21 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 static void prepare_search(struct boot *boot)
 {
 	if (boot->opts.rootdelay_s > 0) {
-		log_info("rootdelay=%d: waiting %d s before looking for root", boot->opts.rootdelay_s,
-			 boot->opts.rootdelay_s);
+		log_info("rootdelay=%d: waiting %d s before looking for root",
+			 boot->opts.rootdelay_s, boot->opts.rootdelay_s);
 		sys_sleep_seconds(boot->opts.rootdelay_s);
 	}
 	char built_for[128], running[128];
 	if (modload_image_kernel(built_for, sizeof(built_for), running, sizeof(running)) == 0)
-		log_warning("this image was built for kernel %s, but %s is running: its modules will "
-			    "not load (rebuild it with mkrdinit -k %s)", built_for, running, running);
+		log_warning(
+			"this image was built for kernel %s, but %s is running: its modules will "
+			"not load (rebuild it with mkrdinit -k %s)",
+			built_for, running, running);
 	int r = modload_open(&boot->kmod);
 	if (r < 0)
-		log_warning("unable to open the module index for this kernel: %s; loading no drivers",
-			    strerror(-r));
+		log_warning(
+			"unable to open the module index for this kernel: %s; loading no drivers",
+			strerror(-r));
 }
 
 int find_root(struct boot *boot)
@@ -214,7 +221,8 @@ int find_root(struct boot *boot)
 	int r = uevent_coldplug();
 	if (r < 0) {
 		(void)close(fd);
-		return boot_fail(boot, r, "unable to trigger coldplug through /sys: %s", strerror(-r));
+		return boot_fail(boot, r, "unable to trigger coldplug through /sys: %s",
+				 strerror(-r));
 	}
 	boot_mark(boot, "coldplug triggered for %d devices", r);
 
@@ -225,17 +233,20 @@ int find_root(struct boot *boot)
 	r = wait_for_root(&s, fd, timeout_s);
 	(void)close(fd);
 	if (r == -ETIMEDOUT)
-		return boot_fail(boot, r, "root=%s did not appear within %d s (%u uevents, %u modules loaded)",
-				 opts->root, timeout_s, boot->uevents, boot->drivers.loaded);
+		return boot_fail(
+			boot, r,
+			"root=%s did not appear within %d s (%u uevents, %u modules loaded)",
+			opts->root, timeout_s, boot->uevents, boot->drivers.loaded);
 	if (r < 0)
 		return r;
 	if (boot->other_match.name[0])
-		return boot_fail(boot, -EEXIST,
-				 "root=%s is ambiguous: /dev/%s and /dev/%s both match; refusing to guess "
-				 "which one to boot (name one of them by PARTUUID= or /dev/)",
-				 opts->root, boot->root.name, boot->other_match.name);
+		return boot_fail(
+			boot, -EEXIST,
+			"root=%s is ambiguous: /dev/%s and /dev/%s both match; refusing to guess "
+			"which one to boot (name one of them by PARTUUID= or /dev/)",
+			opts->root, boot->root.name, boot->other_match.name);
 	boot_mark(boot, "root device /dev/%s found (%s; %u uevents, %u modules loaded)",
-		  boot->root.name, boot->root.type[0] ? boot->root.type : "unknown type", boot->uevents,
-		  boot->drivers.loaded);
+		  boot->root.name, boot->root.type[0] ? boot->root.type : "unknown type",
+		  boot->uevents, boot->drivers.loaded);
 	return 0;
 }

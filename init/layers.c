@@ -13,10 +13,10 @@
 #include "stages.h"
 
 struct layer {
-	const char *name;	/* in messages: "rdinit: lvm: ..." */
-	const char *type;	/* the libblkid TYPE of its members */
-	const char *program;	/* what it runs, looked for in IMAGE_PATH; NULL for a C layer */
-	const char *module;	/* what the kernel needs for it, loaded first; NULL for none */
+	const char *name;    /* in messages: "rdinit: lvm: ..." */
+	const char *type;    /* the libblkid TYPE of its members */
+	const char *program; /* what it runs, looked for in IMAGE_PATH; NULL for a C layer */
+	const char *module;  /* what the kernel needs for it, loaded first; NULL for none */
 	/* Whether the command line lets it run (rd.lvm=0 says no); reason says why not. */
 	bool (*enabled)(const struct boot_options *opts, const char **reason);
 	/* Acts on the members that appeared: returns 0, or -errno with state->note saying why. */
@@ -49,13 +49,16 @@ static int lvm_activate(struct boot *boot, struct layer_state *state, const char
 	struct program_result result;
 	int r = run_program(lvm, argv, envp, false, opts->hook_timeout_s * 1000, &result);
 	if (r < 0) {
-		(void)snprintf(state->note, sizeof(state->note), "unable to run %s: %s", lvm, strerror(-r));
+		(void)snprintf(state->note, sizeof(state->note), "unable to run %s: %s", lvm,
+			       strerror(-r));
 		return r;
 	}
 	if (result.timed_out || result.signaled || result.status != 0) {
-		(void)snprintf(state->note, sizeof(state->note), "lvm vgchange --activate y%.60s %s %d",
-			       groups, result.timed_out ? "was killed on timeout, signal" :
-			       result.signaled ? "was killed by signal" : "failed with exit status",
+		(void)snprintf(state->note, sizeof(state->note),
+			       "lvm vgchange --activate y%.60s %s %d", groups,
+			       result.timed_out		 ? "was killed on timeout, signal"
+				       : result.signaled ? "was killed by signal"
+							 : "failed with exit status",
 			       result.timed_out ? 9 : result.status);
 		return -EIO;
 	}
@@ -88,7 +91,8 @@ static bool layer_usable(struct boot *boot, int i, char *program, size_t size)
 	const char *reason;
 	if (!layer->enabled(&boot->opts, &reason)) {
 		if (!state->skipped)
-			log_info("%s: %s: not acting on its %u member(s)", layer->name, reason, state->members);
+			log_info("%s: %s: not acting on its %u member(s)", layer->name, reason,
+				 state->members);
 		(void)snprintf(state->note, sizeof(state->note), "not run: %s", reason);
 		state->skipped = true;
 		return false;
@@ -102,9 +106,10 @@ static bool layer_usable(struct boot *boot, int i, char *program, size_t size)
 	}
 	/* Built in or loaded is all the same; a module the image lacks makes the layer useless. */
 	if (layer->module && load_modules(boot, layer->module) == -ENOENT) {
-		log_debug("%s: the image has no module %s: layer skipped", layer->name, layer->module);
-		(void)snprintf(state->note, sizeof(state->note), "not run: the image has no module %s",
-			       layer->module);
+		log_debug("%s: the image has no module %s: layer skipped", layer->name,
+			  layer->module);
+		(void)snprintf(state->note, sizeof(state->note),
+			       "not run: the image has no module %s", layer->module);
 		state->skipped = true;
 		return false;
 	}
@@ -126,8 +131,9 @@ bool layers_settle(struct boot *boot)
 		ran = true;
 		uint64_t start = timeline_now_ms();
 		int r = layers[i].settle(boot, state, program);
-		log_msg(r < 0 ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "%s: %s (%llu ms)", layers[i].name,
-			state->note, (unsigned long long)(timeline_now_ms() - start));
+		log_msg(r < 0 ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "%s: %s (%llu ms)",
+			layers[i].name, state->note,
+			(unsigned long long)(timeline_now_ms() - start));
 	}
 	return ran;
 }

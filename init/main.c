@@ -51,7 +51,8 @@ static void hooks(struct boot *boot, enum boot_stage stage)
 	char reason[64];
 	(void)snprintf(reason, sizeof(reason), "rd.break=%s", boot_stage_name(stage));
 	if (!rescue_shell(boot, reason))
-		log_warning("%s, but the image has no " IMAGE_SHELL " (or rd.shell=0): going on", reason);
+		log_warning("%s, but the image has no " IMAGE_SHELL " (or rd.shell=0): going on",
+			    reason);
 }
 
 int main(int argc, char **argv)

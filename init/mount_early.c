@@ -38,11 +38,11 @@ int mount_early_filesystems(struct boot *boot)
 	};
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		(void)mkdir(mounts[i].target, 0755);
-		int r = sys_mount(mounts[i].fstype, mounts[i].target, mounts[i].fstype, mounts[i].flags,
-				  mounts[i].data);
+		int r = sys_mount(mounts[i].fstype, mounts[i].target, mounts[i].fstype,
+				  mounts[i].flags, mounts[i].data);
 		if (r < 0 && r != -EBUSY)
-			return boot_fail_final(boot, r, "unable to mount %s on %s: %s", mounts[i].fstype,
-					       mounts[i].target, strerror(-r));
+			return boot_fail_final(boot, r, "unable to mount %s on %s: %s",
+					       mounts[i].fstype, mounts[i].target, strerror(-r));
 	}
 	ensure_console();
 	log_open();

@@ -28,8 +28,8 @@ int mount_root(struct boot *boot)
 	const struct blockdev *root = &boot->root;
 	char source[64], options[CMDLINE_VALUE_MAX + 8];
 	(void)snprintf(source, sizeof(source), "/dev/%s", root->name);
-	(void)snprintf(options, sizeof(options), "%s%s%s", opts->rootflags, opts->rootflags[0] ? "," : "",
-		       opts->read_write ? "rw" : "ro");
+	(void)snprintf(options, sizeof(options), "%s%s%s", opts->rootflags,
+		       opts->rootflags[0] ? "," : "", opts->read_write ? "rw" : "ro");
 	const char *fstype = opts->rootfstype[0] ? opts->rootfstype : root->type;
 	load_filesystem_modules(boot, fstype);
 	(void)mkdir(IMAGE_SYSROOT, 0755);
@@ -52,7 +52,8 @@ int mount_root(struct boot *boot)
 	if (rc != 0 || mnt_context_get_status(cxt) != 1) {
 		char why[512];
 		(void)mnt_context_get_excode(cxt, rc, why, sizeof(why));
-		r = boot_fail(boot, -EIO, "unable to mount %s (type %s, options %s) on " IMAGE_SYSROOT ": %s",
+		r = boot_fail(boot, -EIO,
+			      "unable to mount %s (type %s, options %s) on " IMAGE_SYSROOT ": %s",
 			      source, *fstype ? fstype : "probed", options, why);
 	}
 	mnt_free_context(cxt);

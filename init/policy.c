@@ -21,7 +21,8 @@ bool shell_allowed(const struct boot *boot)
 	if (opts->shell == 1)
 		return true;
 	/* Not asked for either way: an explicit failure policy wins over the image's shell. */
-	return opts->emergency_action == EMERGENCY_DEFAULT && !(opts->panic_set && opts->panic_s != 0);
+	return opts->emergency_action == EMERGENCY_DEFAULT &&
+		!(opts->panic_set && opts->panic_s != 0);
 }
 
 bool rescue_shell(const struct boot *boot, const char *reason)
@@ -71,8 +72,9 @@ _Noreturn void apply_policy(const struct boot *boot)
 		(void)reboot(RB_AUTOBOOT);
 		break;
 	case EMERGENCY_DEFAULT:
-		log_error("staying here: PID 1 must not exit; add rd.shell (with a shell in the image), "
-			  "rd.emergency= or panic=N");
+		log_error(
+			"staying here: PID 1 must not exit; add rd.shell (with a shell in the image), "
+			"rd.emergency= or panic=N");
 		break;
 	}
 	for (;;) {

@@ -38,6 +38,7 @@ int read_boot_options(struct boot *boot)
 				       "(add root=UUID=..., root=LABEL=... or root=/dev/...)");
 	if (!opts->root_ok)
 		return boot_fail_final(boot, -EINVAL, "root=%s is not usable: %s", opts->root,
-				       problem_with(opts, "root") ? problem_with(opts, "root") : "malformed");
+				       problem_with(opts, "root") ? problem_with(opts, "root")
+								  : "malformed");
 	return 0;
 }

@@ -23,7 +23,8 @@ struct hook_env {
 
 static void env_add(struct hook_env *env, const char *name, const char *value)
 {
-	if (env->count == HOOK_ENV_MAX - 1 || env->stored == sizeof(env->storage) / sizeof(env->storage[0]))
+	if (env->count == HOOK_ENV_MAX - 1 ||
+	    env->stored == sizeof(env->storage) / sizeof(env->storage[0]))
 		return;
 	char *slot = env->storage[env->stored++];
 	(void)snprintf(slot, sizeof(env->storage[0]), "%s=%s", name, value ? value : "");
@@ -46,7 +47,10 @@ static void build_env(struct hook_env *env, enum boot_stage stage, const struct 
 	env_add(env, "RDINIT_STAGE", boot_stage_name(stage));
 	env_add(env, "RDINIT_ROOT", opts->root);
 	env_add(env, "RDINIT_ROOT_DEVICE", device);
-	env_add(env, "RDINIT_ROOT_FSTYPE", opts->rootfstype[0] ? opts->rootfstype : root ? root->type : "");
+	env_add(env, "RDINIT_ROOT_FSTYPE",
+		opts->rootfstype[0] ? opts->rootfstype
+			: root	    ? root->type
+				    : "");
 	env_add(env, "RDINIT_ROOTFLAGS", opts->rootflags);
 	env_add(env, "RDINIT_SYSROOT", IMAGE_SYSROOT);
 	env_add(env, "RDINIT_READ_WRITE", opts->read_write ? "1" : "0");
@@ -85,17 +89,24 @@ int run_hooks(struct boot *boot, enum boot_stage stage)
 		char *argv[] = { path, (char *)boot_stage_name(stage), NULL };
 		struct program_result result;
 		uint64_t start = timeline_now_ms();
-		int r = run_program(path, argv, env.entries, false, opts->hook_timeout_s * 1000, &result);
+		int r = run_program(path, argv, env.entries, false, opts->hook_timeout_s * 1000,
+				    &result);
 		log_info("hook %s: %s %d after %llu ms", path,
-			 r < 0 ? "could not start, error" : result.timed_out ? "killed on timeout, signal" :
-			 result.signaled ? "killed by signal" : "exit status",
-			 r < 0 ? -r : result.timed_out ? 9 : result.status,
+			 r < 0			    ? "could not start, error"
+				 : result.timed_out ? "killed on timeout, signal"
+				 : result.signaled  ? "killed by signal"
+						    : "exit status",
+			 r < 0			    ? -r
+				 : result.timed_out ? 9
+						    : result.status,
 			 (unsigned long long)(timeline_now_ms() - start));
 		if (r < 0)
-			failed = boot_fail(boot, r, "hook %s could not start: %s", path, strerror(-r));
+			failed = boot_fail(boot, r, "hook %s could not start: %s", path,
+					   strerror(-r));
 		else if (result.timed_out)
-			failed = boot_fail(boot, -ETIMEDOUT, "hook %s took longer than rd.hook_timeout=%d s",
-					   path, opts->hook_timeout_s);
+			failed = boot_fail(boot, -ETIMEDOUT,
+					   "hook %s took longer than rd.hook_timeout=%d s", path,
+					   opts->hook_timeout_s);
 		else if (result.signaled)
 			failed = boot_fail(boot, -EINTR, "hook %s was killed by signal %d", path,
 					   result.status);

@@ -32,9 +32,9 @@ static void report_request(const struct boot_options *opts)
 	int timeout = boot_options_root_timeout(opts);
 	char timeout_text[32];
 	(void)snprintf(timeout_text, sizeof(timeout_text), timeout < 0 ? "none" : "%d s", timeout);
-	log_error("asked for: root=%s rootfstype=%s rootflags=%s %s, timeout %s", or_dash(opts->root),
-		  or_dash(opts->rootfstype), or_dash(opts->rootflags), opts->read_write ? "rw" : "ro",
-		  timeout_text);
+	log_error("asked for: root=%s rootfstype=%s rootflags=%s %s, timeout %s",
+		  or_dash(opts->root), or_dash(opts->rootfstype), or_dash(opts->rootflags),
+		  opts->read_write ? "rw" : "ro", timeout_text);
 }
 
 static void report_devices(const struct devices *devices)
@@ -46,10 +46,11 @@ static void report_devices(const struct devices *devices)
 	log_error("block devices seen:");
 	for (size_t i = 0; i < devices->count && i < DEVICES_SHOWN; i++) {
 		const struct blockdev *d = &devices->list[i];
-		log_error("  /dev/%-10s %3u:%-3u %6llu MiB TYPE=%s UUID=%s LABEL=\"%s\" PARTUUID=%s "
-			  "PARTLABEL=\"%s\"",
-			  d->name, d->major, d->minor, d->size_bytes >> 20, or_dash(d->type),
-			  or_dash(d->uuid), d->label, or_dash(d->partuuid), d->partlabel);
+		log_error(
+			"  /dev/%-10s %3u:%-3u %6llu MiB TYPE=%s UUID=%s LABEL=\"%s\" PARTUUID=%s "
+			"PARTLABEL=\"%s\"",
+			d->name, d->major, d->minor, d->size_bytes >> 20, or_dash(d->type),
+			or_dash(d->uuid), d->label, or_dash(d->partuuid), d->partlabel);
 	}
 	if (devices->count > DEVICES_SHOWN || devices->dropped)
 		log_error("  ... and %zu more", devices->count - DEVICES_SHOWN + devices->dropped);
@@ -78,9 +79,10 @@ static void report_layers(const struct boot *boot)
 {
 	for (int i = 0; i < LAYER_COUNT; i++)
 		if (boot->layers[i].members)
-			log_error("layer %s: %u member(s), run %u time(s)%s%s", boot->layers[i].name,
-				  boot->layers[i].members, boot->layers[i].runs,
-				  boot->layers[i].note[0] ? ": " : "", boot->layers[i].note);
+			log_error("layer %s: %u member(s), run %u time(s)%s%s",
+				  boot->layers[i].name, boot->layers[i].members,
+				  boot->layers[i].runs, boot->layers[i].note[0] ? ": " : "",
+				  boot->layers[i].note);
 }
 
 /* Returns whether the running kernel is the one the image's modules were built for. */
@@ -105,21 +107,24 @@ static void report_refusal_hint(const struct module_refusal *refusal, bool same_
 	kernel_module_abilities(compression, sizeof(compression), &enforced);
 	switch (refusal_cause(refusal, compression, same_kernel)) {
 	case REFUSED_SIGNATURE:
-		log_error("hint: the kernel refused the signature of %s (%s): it accepts only modules "
-			  "signed with a key it trusts (module.sig_enforce=1%s, or lockdown under Secure "
-			  "Boot); put the kernel package's own, unmodified module files in the image",
-			  refusal->module, strerror(-refusal->error), enforced ? " is set" : "");
+		log_error(
+			"hint: the kernel refused the signature of %s (%s): it accepts only modules "
+			"signed with a key it trusts (module.sig_enforce=1%s, or lockdown under Secure "
+			"Boot); put the kernel package's own, unmodified module files in the image",
+			refusal->module, strerror(-refusal->error), enforced ? " is set" : "");
 		break;
 	case REFUSED_COMPRESSION:
-		log_error("hint: %s is compressed in a form that neither this kernel (it decompresses "
-			  "%s) nor rdinit (xz, zstd with its size recorded, gzip) could read; build the "
-			  "image from the kernel package's own module files",
-			  refusal->path, *compression ? compression : "nothing");
+		log_error(
+			"hint: %s is compressed in a form that neither this kernel (it decompresses "
+			"%s) nor rdinit (xz, zstd with its size recorded, gzip) could read; build the "
+			"image from the kernel package's own module files",
+			refusal->path, *compression ? compression : "nothing");
 		break;
 	case REFUSED_OTHER_KERNEL:
-		log_error("hint: %s was built for another kernel: rebuild the image for the running "
-			  "kernel: mkrdinit -k \"$(uname -r)\" ...",
-			  refusal->module);
+		log_error(
+			"hint: %s was built for another kernel: rebuild the image for the running "
+			"kernel: mkrdinit -k \"$(uname -r)\" ...",
+			refusal->module);
 		break;
 	case REFUSED_OTHER:
 		log_error("hint: the kernel refused %s (%s); its own messages above say why",
@@ -146,17 +151,22 @@ static void report_hint(const struct boot *boot, bool same_kernel)
 	const struct blockdev *fs = first_filesystem(devices);
 
 	if (!same_kernel)
-		log_error("hint: rebuild the image for the running kernel: mkrdinit -k \"$(uname -r)\" ...");
+		log_error(
+			"hint: rebuild the image for the running kernel: mkrdinit -k \"$(uname -r)\" ...");
 	else if (drivers->refused_count)
 		report_refusal_hint(&drivers->refused[0], same_kernel);
 	else if (devices->count == 0 && drivers->unmatched_count)
-		log_error("hint: no disk appeared; add the drivers for the devices above to the image");
+		log_error(
+			"hint: no disk appeared; add the drivers for the devices above to the image");
 	else if (devices->count == 0)
-		log_error("hint: no disk appeared; is its driver in the image, or built into the kernel?");
+		log_error(
+			"hint: no disk appeared; is its driver in the image, or built into the kernel?");
 	else if (!root && fs && opts->root_ok)
-		log_error("hint: root=%s matches no device; /dev/%s has TYPE=%s UUID=%s LABEL=\"%s\"",
-			  opts->root, fs->name, fs->type, or_dash(fs->uuid), fs->label);
-	else if (root && opts->rootfstype[0] && root->type[0] && !strstr(opts->rootfstype, root->type))
+		log_error(
+			"hint: root=%s matches no device; /dev/%s has TYPE=%s UUID=%s LABEL=\"%s\"",
+			opts->root, fs->name, fs->type, or_dash(fs->uuid), fs->label);
+	else if (root && opts->rootfstype[0] && root->type[0] &&
+		 !strstr(opts->rootfstype, root->type))
 		log_error("hint: rootfstype=%s, but /dev/%s holds %s", opts->rootfstype, root->name,
 			  root->type);
 }

@@ -20,9 +20,10 @@ static const char *choose_init(const struct boot_options *opts)
 		int r = root_has_executable(IMAGE_SYSROOT, opts->init);
 		if (r == 0)
 			return opts->init;
-		log_warning("init=%s is not an executable file in the new root (%s); trying %s, %s, %s, %s",
-			    opts->init, strerror(-r), fallback_inits[0], fallback_inits[1],
-			    fallback_inits[2], fallback_inits[3]);
+		log_warning(
+			"init=%s is not an executable file in the new root (%s); trying %s, %s, %s, %s",
+			opts->init, strerror(-r), fallback_inits[0], fallback_inits[1],
+			fallback_inits[2], fallback_inits[3]);
 	}
 	for (size_t i = 0; i < sizeof(fallback_inits) / sizeof(fallback_inits[0]); i++)
 		if (root_has_executable(IMAGE_SYSROOT, fallback_inits[i]) == 0)
@@ -49,10 +50,14 @@ int start_real_init(struct boot *boot)
 	const struct boot_options *opts = &boot->opts;
 	const char *init = choose_init(opts);
 	if (!init)
-		return boot_fail(boot, -ENOENT, "no executable init in the new root: tried %s%s%s%s, %s, %s and %s",
-				 opts->init[0] ? "init=" : "", opts->init, opts->init[0] ? ", " : "",
-				 fallback_inits[0], fallback_inits[1], fallback_inits[2], fallback_inits[3]);
-	struct switch_root_request request = { .old_root = "/", .new_root = IMAGE_SYSROOT, .init = init };
+		return boot_fail(
+			boot, -ENOENT,
+			"no executable init in the new root: tried %s%s%s%s, %s, %s and %s",
+			opts->init[0] ? "init=" : "", opts->init, opts->init[0] ? ", " : "",
+			fallback_inits[0], fallback_inits[1], fallback_inits[2], fallback_inits[3]);
+	struct switch_root_request request = { .old_root = "/",
+					       .new_root = IMAGE_SYSROOT,
+					       .init = init };
 	struct switch_root_report report;
 	modload_close(boot->kmod);
 	boot->kmod = NULL;
@@ -60,13 +65,14 @@ int start_real_init(struct boot *boot)
 	if (r < 0) {
 		const char *check = report.failed_check ? report.failed_check : "?";
 		if (report.point_of_no_return)
-			return boot_fail_final(boot, r, "unable to switch to the new root: %s: %s", check,
-					       strerror(-r));
-		return boot_fail(boot, r, "unable to switch to the new root: check failed: %s: %s", check,
-				 strerror(-r));
+			return boot_fail_final(boot, r, "unable to switch to the new root: %s: %s",
+					       check, strerror(-r));
+		return boot_fail(boot, r, "unable to switch to the new root: check failed: %s: %s",
+				 check, strerror(-r));
 	}
 	log_info("freed the initramfs: %lu entries, %llu KiB (%lu mounts kept, %lu not removable)",
-		 report.files_freed, report.bytes_freed / 1024, report.kept_mounts, report.not_removed);
+		 report.files_freed, report.bytes_freed / 1024, report.kept_mounts,
+		 report.not_removed);
 	log_peak_memory();
 	boot_mark(boot, "exec %s", init);
 
@@ -83,5 +89,6 @@ int start_real_init(struct boot *boot)
 	(void)sigfillset(&all);
 	(void)sigprocmask(SIG_BLOCK, &all, NULL);
 	log_open();
-	return boot_fail_final(boot, -e, "unable to execute %s in the new root: %s", init, strerror(e));
+	return boot_fail_final(boot, -e, "unable to execute %s in the new root: %s", init,
+			       strerror(e));
 }

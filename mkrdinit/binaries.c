@@ -43,13 +43,15 @@ static bool set_contains(const struct binary_set *set, const char *path)
 /* Takes ownership of PATH and LINK_TARGET, also on failure. */
 static int set_append(struct binary_set *set, char *path, char *link_target, unsigned int mode)
 {
-	int r = grow_array((void **)&set->files, &set->capacity, set->n_files + 1, sizeof(*set->files));
+	int r = grow_array((void **)&set->files, &set->capacity, set->n_files + 1,
+			   sizeof(*set->files));
 	if (r < 0) {
 		free(path);
 		free(link_target);
 		return r;
 	}
-	set->files[set->n_files++] = (struct binary_file){ .path = path, .link_target = link_target, .mode = mode };
+	set->files[set->n_files++] =
+		(struct binary_file){ .path = path, .link_target = link_target, .mode = mode };
 	return 0;
 }
 
@@ -105,8 +107,8 @@ static char *link_destination(const char *link, const char *target)
 
 /* Adds PATH, and when it is a symlink every link of the chain and the file at its end; *FINAL gets the path of
  * that file (owned by the caller). */
-static int add_path(struct binary_set *set, const char *path, const char *origin, char **final, char *err,
-                    size_t err_size)
+static int add_path(struct binary_set *set, const char *path, const char *origin, char **final,
+		    char *err, size_t err_size)
 {
 	char *current = normalize(path);
 	if (!current)
@@ -115,13 +117,16 @@ static int add_path(struct binary_set *set, const char *path, const char *origin
 		struct stat st;
 		if (lstat(current, &st) < 0) {
 			int r = -errno;
-			(void)snprintf(err, err_size, "%s: unable to add '%s': %s", origin, current, strerror(-r));
+			(void)snprintf(err, err_size, "%s: unable to add '%s': %s", origin, current,
+				       strerror(-r));
 			free(current);
 			return r;
 		}
 		if (!S_ISLNK(st.st_mode)) {
 			if (!S_ISREG(st.st_mode)) {
-				(void)snprintf(err, err_size, "%s: unable to add '%s': not a regular file", origin, current);
+				(void)snprintf(err, err_size,
+					       "%s: unable to add '%s': not a regular file", origin,
+					       current);
 				free(current);
 				return -EINVAL;
 			}
@@ -137,7 +142,8 @@ static int add_path(struct binary_set *set, const char *path, const char *origin
 			return r;
 		}
 		if (depth == MAX_LINK_DEPTH) {
-			(void)snprintf(err, err_size, "%s: unable to add '%s': %s", origin, path, strerror(ELOOP));
+			(void)snprintf(err, err_size, "%s: unable to add '%s': %s", origin, path,
+				       strerror(ELOOP));
 			free(current);
 			return -ELOOP;
 		}
@@ -146,7 +152,8 @@ static int add_path(struct binary_set *set, const char *path, const char *origin
 		ssize_t len = readlink(current, target, sizeof(target) - 1);
 		if (len < 0) {
 			int r = -errno;
-			(void)snprintf(err, err_size, "%s: unable to read the symlink '%s': %s", origin, current, strerror(-r));
+			(void)snprintf(err, err_size, "%s: unable to read the symlink '%s': %s",
+				       origin, current, strerror(-r));
 			free(current);
 			return r;
 		}
@@ -182,7 +189,8 @@ static int read_interpreter(const char *path, char *interp, size_t size)
 
 	unsigned char ident[EI_NIDENT];
 	int r = 0;
-	if (pread(fd, ident, sizeof(ident), 0) != (ssize_t)sizeof(ident) || memcmp(ident, ELFMAG, SELFMAG) != 0)
+	if (pread(fd, ident, sizeof(ident), 0) != (ssize_t)sizeof(ident) ||
+	    memcmp(ident, ELFMAG, SELFMAG) != 0)
 		goto done;
 
 	/* Program headers as (offset, count, entry size); the loader's path is one of them. */
@@ -206,14 +214,16 @@ static int read_interpreter(const char *path, char *interp, size_t size)
 		uint32_t type;
 		if (ident[EI_CLASS] == ELFCLASS64) {
 			Elf64_Phdr ph;
-			if (phentsize < sizeof(ph) || pread(fd, &ph, sizeof(ph), (off_t)(phoff + (uint64_t)i * phentsize)) !=
-			                                  (ssize_t)sizeof(ph))
+			if (phentsize < sizeof(ph) ||
+			    pread(fd, &ph, sizeof(ph), (off_t)(phoff + (uint64_t)i * phentsize)) !=
+				    (ssize_t)sizeof(ph))
 				break;
 			type = ph.p_type, offset = ph.p_offset, filesz = ph.p_filesz;
 		} else {
 			Elf32_Phdr ph;
-			if (phentsize < sizeof(ph) || pread(fd, &ph, sizeof(ph), (off_t)(phoff + (uint64_t)i * phentsize)) !=
-			                                  (ssize_t)sizeof(ph))
+			if (phentsize < sizeof(ph) ||
+			    pread(fd, &ph, sizeof(ph), (off_t)(phoff + (uint64_t)i * phentsize)) !=
+				    (ssize_t)sizeof(ph))
 				break;
 			type = ph.p_type, offset = ph.p_offset, filesz = ph.p_filesz;
 		}
@@ -256,8 +266,8 @@ static int run_loader_list(const char *loader, const char *program, char **out, 
  *	libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)       found
  *	libfoo.so.1 => not found
  *	/lib64/ld-linux-x86-64.so.2 (0x...)                       the loader itself */
-static int add_listed_libraries(struct binary_set *set, const char *program, const char *loader, char *list,
-                                const char *origin, char *err, size_t err_size)
+static int add_listed_libraries(struct binary_set *set, const char *program, const char *loader,
+				char *list, const char *origin, char *err, size_t err_size)
 {
 	int r = 0;
 	for (char *line = list, *next; r == 0 && line && *line; line = next) {
@@ -269,8 +279,10 @@ static int add_listed_libraries(struct binary_set *set, const char *program, con
 		const char *path = arrow ? arrow + 4 : line;
 		if (arrow && strncmp(path, "not found", 9) == 0) {
 			*arrow = '\0';
-			(void)snprintf(err, err_size, "%s: unable to add '%s': its library %s was not found by %s --list", origin,
-			               program, line, loader);
+			(void)snprintf(
+				err, err_size,
+				"%s: unable to add '%s': its library %s was not found by %s --list",
+				origin, program, line, loader);
 			return -ENOENT;
 		}
 		if (path[0] != '/')
@@ -294,7 +306,8 @@ static int find_in_search_path(const char *name, char **out)
 		if (asprintf(&candidate, "%.*s/%s", (int)len, p, name) < 0)
 			return -ENOMEM;
 		struct stat st;
-		if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) && access(candidate, X_OK) == 0) {
+		if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(candidate, X_OK) == 0) {
 			*out = candidate;
 			return 0;
 		}
@@ -304,13 +317,15 @@ static int find_in_search_path(const char *name, char **out)
 	return -ENOENT;
 }
 
-int binaries_add(struct binary_set *out, const char *program, const char *origin, char *err, size_t err_size)
+int binaries_add(struct binary_set *out, const char *program, const char *origin, char *err,
+		 size_t err_size)
 {
 	char *path = NULL;
 	if (program[0] != '/') {
 		int r = find_in_search_path(program, &path);
 		if (r == -ENOENT)
-			(void)snprintf(err, err_size, "%s: unable to find program '%s' in %s", origin, program, IMAGE_PATH);
+			(void)snprintf(err, err_size, "%s: unable to find program '%s' in %s",
+				       origin, program, IMAGE_PATH);
 		if (r < 0)
 			return r;
 	} else if (!(path = strdup(program)))
@@ -322,23 +337,28 @@ int binaries_add(struct binary_set *out, const char *program, const char *origin
 	if (r == 0) {
 		r = read_interpreter(final, interp, sizeof(interp));
 		if (r < 0)
-			(void)snprintf(err, err_size, "%s: unable to read the ELF headers of '%s': %s", origin, final,
-			               r == -EINVAL ? "malformed PT_INTERP" : strerror(-r));
+			(void)snprintf(err, err_size,
+				       "%s: unable to read the ELF headers of '%s': %s", origin,
+				       final, r == -EINVAL ? "malformed PT_INTERP" : strerror(-r));
 	}
 	if (r == 0 && interp[0]) {
 		char *list = NULL;
 		int status = 0;
 		if (access(interp, X_OK) < 0) {
 			r = -errno;
-			(void)snprintf(err, err_size, "%s: unable to list the libraries of '%s': its loader %s: %s", origin,
-			               final, interp, strerror(-r));
+			(void)snprintf(
+				err, err_size,
+				"%s: unable to list the libraries of '%s': its loader %s: %s",
+				origin, final, interp, strerror(-r));
 		} else if ((r = run_loader_list(interp, final, &list, &status)) < 0)
-			(void)snprintf(err, err_size, "%s: unable to run %s --list %s: %s", origin, interp, final,
-			               strerror(-r));
+			(void)snprintf(err, err_size, "%s: unable to run %s --list %s: %s", origin,
+				       interp, final, strerror(-r));
 		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			list[strcspn(list, "\n")] = '\0';
-			(void)snprintf(err, err_size, "%s: unable to list the libraries of '%s': %s --list failed%s%s", origin,
-			               final, interp, list[0] ? ": " : "", list);
+			(void)snprintf(
+				err, err_size,
+				"%s: unable to list the libraries of '%s': %s --list failed%s%s",
+				origin, final, interp, list[0] ? ": " : "", list);
 			r = -EINVAL;
 		} else {
 			r = add_listed_libraries(out, final, interp, list, origin, err, err_size);

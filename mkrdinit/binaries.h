@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 struct binary_file {
-	char *path;        /* absolute host path, normalized; the same path in the image */
+	char *path;	   /* absolute host path, normalized; the same path in the image */
 	char *link_target; /* a symlink: its target, verbatim; NULL for a regular file */
 	unsigned int mode; /* a regular file: its permission bits, without set-id and sticky bits */
 };
@@ -23,6 +23,7 @@ struct binary_set {
  * OUT is added once. ORIGIN names the manifest line in messages. Returns 0, or -ENOENT (PROGRAM, a library or the
  * loader is missing), -ELOOP, -EINVAL (not a regular file, the loader failed) or another -errno, with ERR filled
  * in. */
-int binaries_add(struct binary_set *out, const char *program, const char *origin, char *err, size_t err_size);
+int binaries_add(struct binary_set *out, const char *program, const char *origin, char *err,
+		 size_t err_size);
 
 void binary_set_free(struct binary_set *set);

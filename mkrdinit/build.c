@@ -33,8 +33,8 @@ static char *hook_folder(const struct options *opts, char *hook)
 }
 
 /* Reads every hook's manifest into M; HOSTONLY_LINE[i] is set for an entry of a manifest marked `hostonly`. */
-static int read_manifests(const struct options *opts, struct manifest *m, char **folders, char **display_names,
-                          bool **hostonly_line)
+static int read_manifests(const struct options *opts, struct manifest *m, char **folders,
+			  char **display_names, bool **hostonly_line)
 {
 	*hostonly_line = NULL;
 	size_t capacity = 0;
@@ -42,7 +42,8 @@ static int read_manifests(const struct options *opts, struct manifest *m, char *
 		folders[i] = hook_folder(opts, opts->hooks[i]);
 		if (!folders[i] || asprintf(&display_names[i], "%s/manifest", folders[i]) < 0) {
 			display_names[i] = NULL;
-			complain("unable to read %s/manifest: %s", opts->hooks[i], strerror(ENOMEM));
+			complain("unable to read %s/manifest: %s", opts->hooks[i],
+				 strerror(ENOMEM));
 			return -ENOMEM;
 		}
 		struct manifest_context ctx = {
@@ -62,7 +63,8 @@ static int read_manifests(const struct options *opts, struct manifest *m, char *
 			return r;
 		}
 
-		r = grow_array((void **)hostonly_line, &capacity, m->n_entries, sizeof(**hostonly_line));
+		r = grow_array((void **)hostonly_line, &capacity, m->n_entries,
+			       sizeof(**hostonly_line));
 		if (r < 0) {
 			complain("unable to read %s: %s", display_names[i], strerror(-r));
 			return r;
@@ -95,8 +97,10 @@ static int add_binaries(const struct manifest *m, struct image *img)
 			complain("%s", err[0] ? err : strerror(-r));
 		for (size_t j = 0; j < set.n_files && r == 0; j++) {
 			const struct binary_file *f = &set.files[j];
-			r = f->link_target ? image_add_symlink(img, f->path + 1, f->link_target, PART_BINARIES, origin)
-			                   : image_add_file(img, f->path + 1, f->path, f->mode, PART_BINARIES, origin);
+			r = f->link_target ? image_add_symlink(img, f->path + 1, f->link_target,
+							       PART_BINARIES, origin)
+					   : image_add_file(img, f->path + 1, f->path, f->mode,
+							    PART_BINARIES, origin);
 			if (r < 0)
 				complain("unable to add %s: %s", f->path, strerror(-r));
 		}
@@ -108,8 +112,9 @@ static int add_binaries(const struct manifest *m, struct image *img)
 
 /* The firmware named FIRMWARE as the kernel's loader looks for it (drivers/base/firmware_loader: the name, then
  * with the suffix of each compression it was built for), from FIRMWARE_DIR. */
-static int add_firmware(const struct options *opts, const char *firmware, const struct module_file *module,
-                        struct image *img, struct build_notes *notes)
+static int add_firmware(const struct options *opts, const char *firmware,
+			const struct module_file *module, struct image *img,
+			struct build_notes *notes)
 {
 	static const char *const suffixes[] = { "", ".xz", ".zst" };
 	/* Without -f, where Debian 12 (/lib) and the merged-/usr systems (Debian 13, Fedora, Arch) keep it. */
@@ -131,7 +136,8 @@ static int add_firmware(const struct options *opts, const char *firmware, const 
 		/* Compressed as shipped: the kernel's loader decompresses it. */
 		if (asprintf(&path, "lib/firmware/%s%s", firmware, suffix) < 0)
 			r = -ENOMEM;
-		else if (asprintf(&origin, "firmware of module %s (%s)", module->name, module->origin) < 0) {
+		else if (asprintf(&origin, "firmware of module %s (%s)", module->name,
+				  module->origin) < 0) {
 			free(path);
 			r = -ENOMEM;
 		} else {
@@ -142,8 +148,11 @@ static int add_firmware(const struct options *opts, const char *firmware, const 
 		free(source);
 		return r;
 	}
-	warn("firmware %s of module %s (%s) is not in %s; left out", firmware, module->name, module->origin,
-	     !safe ? "a firmware folder" : opts->firmware_dir ? opts->firmware_dir : "/lib/firmware or /usr/lib/firmware");
+	warn("firmware %s of module %s (%s) is not in %s; left out", firmware, module->name,
+	     module->origin,
+	     !safe			  ? "a firmware folder"
+		     : opts->firmware_dir ? opts->firmware_dir
+					  : "/lib/firmware or /usr/lib/firmware");
 	notes->firmware_missing++;
 	return 0;
 }
@@ -156,9 +165,9 @@ static bool ends_with(const char *s, const char *suffix)
 
 /* The module requests of the image: every `module` line, but with --host-only those of hooks marked `hostonly`
  * give way to what sysfs says the root needs. */
-static int gather_requests(const struct options *opts, const struct manifest *m, const bool *hostonly_line,
-                           struct hostonly_set *detected, struct module_request **out, size_t *n_out,
-                           struct build_notes *notes)
+static int gather_requests(const struct options *opts, const struct manifest *m,
+			   const bool *hostonly_line, struct hostonly_set *detected,
+			   struct module_request **out, size_t *n_out, struct build_notes *notes)
 {
 	if (opts->host_only) {
 		char err[1024] = "";
@@ -185,7 +194,8 @@ static int gather_requests(const struct options *opts, const struct manifest *m,
 			notes->hostonly_dropped++;
 			continue;
 		}
-		requests[n++] = (struct module_request){ .name = m->entries[i].name, .origin = m->entries[i].source };
+		requests[n++] = (struct module_request){ .name = m->entries[i].name,
+							 .origin = m->entries[i].source };
 	}
 	for (size_t i = 0; i < detected->n_items; i++)
 		requests[n++] = (struct module_request){
@@ -200,13 +210,14 @@ static int gather_requests(const struct options *opts, const struct manifest *m,
 }
 
 static void report_host_only(const struct options *opts, const struct hostonly_set *detected,
-                             const struct module_request *requests, size_t n_requests, const char *tree,
-                             const struct build_notes *notes)
+			     const struct module_request *requests, size_t n_requests,
+			     const char *tree, const struct build_notes *notes)
 {
 	if (!opts->host_only)
 		return;
-	fprintf(stderr, "mkrdinit: host-only: '/' is %s on %s; instead of %zu module lines of hostonly hooks:",
-	        detected->fstype, detected->root_device, notes->hostonly_dropped);
+	fprintf(stderr,
+		"mkrdinit: host-only: '/' is %s on %s; instead of %zu module lines of hostonly hooks:",
+		detected->fstype, detected->root_device, notes->hostonly_dropped);
 	for (size_t i = 0; i < n_requests; i++)
 		if (requests[i].optional && !requests[i].missing)
 			fprintf(stderr, " %s", requests[i].name);
@@ -214,20 +225,24 @@ static void report_host_only(const struct options *opts, const struct hostonly_s
 	/* A modalias that names no module is the common case (a bus, a bridge); a driver's module or an alias
 	 * we made up that the tree lacks is worth a word. */
 	for (size_t i = 0; i < n_requests; i++)
-		if (requests[i].optional && requests[i].missing && !ends_with(requests[i].origin, "/modalias"))
-			warn("host-only: %s (from %s) is not in %s; left out", requests[i].name, requests[i].origin, tree);
+		if (requests[i].optional && requests[i].missing &&
+		    !ends_with(requests[i].origin, "/modalias"))
+			warn("host-only: %s (from %s) is not in %s; left out", requests[i].name,
+			     requests[i].origin, tree);
 }
 
 /* The kernel release (-k, else the running kernel's) in *KVER, which may point into UTS, and the canonical folder of
  * its modules in *TREE: canonical, because libkmod makes the tree absolute and the files' paths in the image are
  * what follows it. */
-static int find_module_tree(const struct options *opts, struct utsname *uts, const char **kver, char **tree)
+static int find_module_tree(const struct options *opts, struct utsname *uts, const char **kver,
+			    char **tree)
 {
 	*kver = opts->kver;
 	if (!*kver) {
 		if (uname(uts) < 0) {
 			int r = -errno;
-			complain("unable to find the running kernel's release: %s; use -k KVER", strerror(-r));
+			complain("unable to find the running kernel's release: %s; use -k KVER",
+				 strerror(-r));
 			return r;
 		}
 		*kver = uts->release;
@@ -238,8 +253,9 @@ static int find_module_tree(const struct options *opts, struct utsname *uts, con
 	if (!opts->modules_dir) {
 		r = modules_find_tree("", *kver, &given_tree);
 		if (r < 0)
-			complain("unable to find the modules of kernel %s in /lib/modules or /usr/lib/modules: %s; use -m DIR",
-			         *kver, strerror(-r));
+			complain(
+				"unable to find the modules of kernel %s in /lib/modules or /usr/lib/modules: %s; use -m DIR",
+				*kver, strerror(-r));
 	} else if (asprintf(&given_tree, "%s/%s", opts->modules_dir, *kver) < 0) {
 		given_tree = NULL;
 		r = -ENOMEM;
@@ -247,7 +263,8 @@ static int find_module_tree(const struct options *opts, struct utsname *uts, con
 	}
 	if (r == 0 && !(*tree = realpath(given_tree, NULL))) {
 		r = -errno;
-		complain("unable to find the modules of kernel %s at %s: %s", *kver, given_tree, strerror(-r));
+		complain("unable to find the modules of kernel %s at %s: %s", *kver, given_tree,
+			 strerror(-r));
 	}
 	free(given_tree);
 	return r;
@@ -261,14 +278,16 @@ static char *module_tree_path(const char *kver, const char *relpath)
 }
 
 /* Puts SET's files, the firmware they name, the INDEXES and the kernel-version note in the image; says why not. */
-static int add_module_files(const struct options *opts, const char *kver, const struct module_set *set,
-                            const struct module_indexes *indexes, struct image *img, struct build_notes *notes)
+static int add_module_files(const struct options *opts, const char *kver,
+			    const struct module_set *set, const struct module_indexes *indexes,
+			    struct image *img, struct build_notes *notes)
 {
 	int r = 0;
 	for (size_t i = 0; i < set->n_files && r == 0; i++) {
 		const struct module_file *file = &set->files[i];
 		char *path = module_tree_path(kver, file->relpath);
-		r = path ? image_add_file(img, path, file->path, 0644, PART_MODULES, file->origin) : -ENOMEM;
+		r = path ? image_add_file(img, path, file->path, 0644, PART_MODULES, file->origin)
+			 : -ENOMEM;
 		free(path);
 		for (size_t j = 0; j < file->n_firmware && r == 0; j++)
 			r = add_firmware(opts, file->firmware[j], file, img, notes);
@@ -276,8 +295,9 @@ static int add_module_files(const struct options *opts, const char *kver, const 
 	for (size_t i = 0; i < indexes->n_files && r == 0; i++) {
 		const struct module_index *index = &indexes->files[i];
 		char *path = module_tree_path(kver, index->name);
-		r = path ? image_add_data(img, path, index->data, index->len, 0644, PART_MODULE_INDEXES, "depmod")
-		         : -ENOMEM;
+		r = path ? image_add_data(img, path, index->data, index->len, 0644,
+					  PART_MODULE_INDEXES, "depmod")
+			 : -ENOMEM;
 		free(path);
 	}
 	/* Lets /init tell "this image is for another kernel" from "no such module" by comparing it with uname -r,
@@ -288,8 +308,8 @@ static int add_module_files(const struct options *opts, const char *kver, const 
 		if (len < 0)
 			r = -ENOMEM;
 		else {
-			r = image_add_data(img, &IMAGE_KERNEL_VERSION[1], line, (size_t)len, 0644, PART_MODULE_INDEXES,
-			                   "mkrdinit");
+			r = image_add_data(img, &IMAGE_KERNEL_VERSION[1], line, (size_t)len, 0644,
+					   PART_MODULE_INDEXES, "mkrdinit");
 			free(line);
 		}
 	}
@@ -300,8 +320,8 @@ static int add_module_files(const struct options *opts, const char *kver, const 
 
 /* The `module` lines (with --host-only, what sysfs says instead of the hostonly hooks' lines) resolved in the
  * kernel's tree, with their firmware and the image's own indexes. */
-static int add_modules(const struct options *opts, const struct manifest *m, const bool *hostonly_line,
-                       struct image *img, struct build_notes *notes)
+static int add_modules(const struct options *opts, const struct manifest *m,
+		       const bool *hostonly_line, struct image *img, struct build_notes *notes)
 {
 	struct hostonly_set detected = { 0 };
 	struct module_request *requests = NULL;
@@ -323,7 +343,7 @@ static int add_modules(const struct options *opts, const struct manifest *m, con
 	if (r == 0) {
 		report_host_only(opts, &detected, requests, n_requests, tree, notes);
 		r = modules_build_indexes(tree, kver, &set, opts->depmod, &indexes, err,
-		                          sizeof(err));
+					  sizeof(err));
 	}
 	if (r < 0)
 		complain("%s", err[0] ? err : strerror(-r));
@@ -382,4 +402,3 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 	free(display_names);
 	return r;
 }
-

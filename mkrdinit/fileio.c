@@ -97,7 +97,8 @@ int read_whole_file(const char *path, char **data, size_t *len)
 	return r;
 }
 
-int run_program(const char *const argv[], char *const envp[], char **output, size_t *len, int *status)
+int run_program(const char *const argv[], char *const envp[], char **output, size_t *len,
+		int *status)
 {
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0)

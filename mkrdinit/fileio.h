@@ -23,4 +23,5 @@ int read_whole_file(const char *path, char **data, size_t *len);
  * *output as read_whole_fd() returns them, and *status gets its wait status; one that cannot be executed says
  * "unable to run ARGV0: REASON" there and exits 127, as a shell would. Returns 0 when it ran, whatever its
  * status, or -errno when it could not be started or waited for. */
-int run_program(const char *const argv[], char *const envp[], char **output, size_t *len, int *status);
+int run_program(const char *const argv[], char *const envp[], char **output, size_t *len,
+		int *status);

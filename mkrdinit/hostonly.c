@@ -46,7 +46,8 @@ static int add_item(struct hostonly_set *set, const char *name, const char *orig
 	for (size_t i = 0; i < set->n_items; i++)
 		if (strcmp(set->items[i].name, name) == 0)
 			return 0;
-	int r = grow_array((void **)&set->items, &set->capacity, set->n_items + 1, sizeof(*set->items));
+	int r = grow_array((void **)&set->items, &set->capacity, set->n_items + 1,
+			   sizeof(*set->items));
 	if (r < 0)
 		return r;
 	struct hostonly_item item = { .name = strdup(name), .origin = strdup(origin) };
@@ -138,8 +139,9 @@ static int walk_slaves(struct walk *w, const char *device, int depth)
 static int walk_block(struct walk *w, const char *device, int depth)
 {
 	if (depth > MAX_STACK_DEPTH) {
-		(void)snprintf(w->err, w->err_size, "unable to follow the devices under '/': more than %d stacked at %s",
-		               MAX_STACK_DEPTH, device);
+		(void)snprintf(w->err, w->err_size,
+			       "unable to follow the devices under '/': more than %d stacked at %s",
+			       MAX_STACK_DEPTH, device);
 		return -ELOOP;
 	}
 	char path[PATH_MAX + 32], value[256];
@@ -148,11 +150,13 @@ static int walk_block(struct walk *w, const char *device, int depth)
 	if (exists(path)) {
 		r = add_item(w->set, "dm-mod", path);
 		(void)snprintf(path, sizeof(path), "%s/dm/uuid", device);
-		if (r == 0 && read_line(path, value, sizeof(value)) == 0 && strncmp(value, "CRYPT-", 6) == 0)
+		if (r == 0 && read_line(path, value, sizeof(value)) == 0 &&
+		    strncmp(value, "CRYPT-", 6) == 0)
 			r = add_item(w->set, "dm-crypt", path);
 	}
 	(void)snprintf(path, sizeof(path), "%s/md/level", device);
-	if (r == 0 && read_line(path, value, sizeof(value)) == 0 && value[0] && strcmp(value, "container") != 0) {
+	if (r == 0 && read_line(path, value, sizeof(value)) == 0 && value[0] &&
+	    strcmp(value, "container") != 0) {
 		char alias[300];
 		(void)snprintf(alias, sizeof(alias), "md-%s", value);
 		r = add_item(w->set, alias, path);
@@ -169,7 +173,8 @@ static void unescape(char *s)
 {
 	char *out = s;
 	for (char *p = s; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
 			*out++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
 			p += 3;
 		} else
@@ -184,7 +189,8 @@ struct root_mount {
 	char source[PATH_MAX];
 };
 
-static int find_root_mount(const char *mountinfo, struct root_mount *root, char *err, size_t err_size)
+static int find_root_mount(const char *mountinfo, struct root_mount *root, char *err,
+			   size_t err_size)
 {
 	FILE *f = fopen(mountinfo, "re");
 	if (!f) {
@@ -218,13 +224,15 @@ static int find_root_mount(const char *mountinfo, struct root_mount *root, char 
 	free(line);
 	(void)fclose(f);
 	if (!found) {
-		(void)snprintf(err, err_size, "unable to find the filesystem mounted on '/' in %s", mountinfo);
+		(void)snprintf(err, err_size, "unable to find the filesystem mounted on '/' in %s",
+			       mountinfo);
 		return -ENOENT;
 	}
 	return 0;
 }
 
-int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_set *out, char *err, size_t err_size)
+int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_set *out, char *err,
+		    size_t err_size)
 {
 	struct root_mount root;
 	int r = find_root_mount(mountinfo, &root, err, err_size);
@@ -236,8 +244,10 @@ int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_se
 	if (root.major == 0) {
 		struct stat st;
 		if (root.source[0] != '/' || stat(root.source, &st) < 0 || !S_ISBLK(st.st_mode)) {
-			(void)snprintf(err, err_size, "unable to find the block device that holds '/': it is %s from '%s'",
-			               root.fstype, root.source);
+			(void)snprintf(
+				err, err_size,
+				"unable to find the block device that holds '/': it is %s from '%s'",
+				root.fstype, root.source);
 			return -ENODEV;
 		}
 		root.major = major(st.st_rdev);
@@ -255,8 +265,10 @@ int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_se
 	(void)snprintf(path, sizeof(path), "%s/dev/block/%u:%u", sysfs, root.major, root.minor);
 	if (!realpath(path, device)) {
 		r = -errno;
-		(void)snprintf(err, err_size, "unable to find the block device %u:%u that holds '/' (%s from '%s') in %s: %s",
-		               root.major, root.minor, root.fstype, root.source, sysfs, strerror(-r));
+		(void)snprintf(
+			err, err_size,
+			"unable to find the block device %u:%u that holds '/' (%s from '%s') in %s: %s",
+			root.major, root.minor, root.fstype, root.source, sysfs, strerror(-r));
 		return r == -ENOENT ? -ENODEV : r;
 	}
 

@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 struct hostonly_item {
-	char *name;   /* a module name (a bound driver's module) or an alias (a modalias, "fs-ext4", "md-raid1") */
+	char *name; /* a module name (a bound driver's module) or an alias (a modalias, "fs-ext4", "md-raid1") */
 	char *origin; /* where it was read, e.g. "/sys/devices/pci0000:00/0000:00:1f.2/driver/module" */
 };
 
@@ -13,7 +13,7 @@ struct hostonly_set {
 	size_t n_items;
 	size_t capacity;
 	char *root_device; /* "/sys/devices/.../block/sda/sda2", the device holding '/' */
-	char *fstype;      /* "ext4" */
+	char *fstype;	   /* "ext4" */
 };
 
 /* Finds the filesystem mounted on '/' in MOUNTINFO (a file in /proc/PID/mountinfo's format; the last '/' line
@@ -26,6 +26,7 @@ struct hostonly_set {
  *   - "fs-TYPE" for the filesystem.
  * Each name once, in the order found. Returns 0, or -ENODEV ('/' is on no block device: tmpfs, overlay, NFS),
  * -ENOENT or another -errno, with ERR filled in. */
-int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_set *out, char *err, size_t err_size);
+int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_set *out, char *err,
+		    size_t err_size);
 
 void hostonly_set_free(struct hostonly_set *set);

@@ -49,7 +49,8 @@ static int image_append(struct image *img, struct image_node *node)
 		node_free(node);
 		return -ENOMEM;
 	}
-	int r = grow_array((void **)&img->nodes, &img->capacity, img->n_nodes + 1, sizeof(*img->nodes));
+	int r = grow_array((void **)&img->nodes, &img->capacity, img->n_nodes + 1,
+			   sizeof(*img->nodes));
 	if (r < 0) {
 		node_free(node);
 		return r;
@@ -125,8 +126,8 @@ int image_add_entry(struct image *img, const struct manifest_entry *entry)
 	return 0;
 }
 
-int image_add_file(struct image *img, const char *path, const char *source, unsigned int mode, enum image_part part,
-                   const char *origin)
+int image_add_file(struct image *img, const char *path, const char *source, unsigned int mode,
+		   enum image_part part, const char *origin)
 {
 	struct image_node node = {
 		.kind = IMAGE_FILE,
@@ -144,7 +145,7 @@ int image_add_file(struct image *img, const char *path, const char *source, unsi
 }
 
 int image_add_symlink(struct image *img, const char *path, const char *target, enum image_part part,
-                      const char *origin)
+		      const char *origin)
 {
 	struct image_node node = {
 		.kind = IMAGE_SLINK,
@@ -158,8 +159,8 @@ int image_add_symlink(struct image *img, const char *path, const char *target, e
 	return image_append(img, &node);
 }
 
-int image_add_data(struct image *img, const char *path, const char *data, size_t len, unsigned int mode,
-                   enum image_part part, const char *origin)
+int image_add_data(struct image *img, const char *path, const char *data, size_t len,
+		   unsigned int mode, enum image_part part, const char *origin)
 {
 	struct image_node node = {
 		.kind = IMAGE_FILE,
@@ -181,26 +182,31 @@ int image_add_data(struct image *img, const char *path, const char *data, size_t
 void image_node_describe(const struct image_node *node, char *buf, size_t size)
 {
 	static const char *const keywords[] = {
-		[IMAGE_FILE] = "file", [IMAGE_DIR] = "dir",    [IMAGE_NOD_BLOCK] = "nod", [IMAGE_NOD_CHAR] = "nod",
-		[IMAGE_SLINK] = "slink", [IMAGE_PIPE] = "pipe", [IMAGE_SOCK] = "sock",
+		[IMAGE_FILE] = "file",	  [IMAGE_DIR] = "dir",	   [IMAGE_NOD_BLOCK] = "nod",
+		[IMAGE_NOD_CHAR] = "nod", [IMAGE_SLINK] = "slink", [IMAGE_PIPE] = "pipe",
+		[IMAGE_SOCK] = "sock",
 	};
 	const char *keyword = keywords[node->kind];
 
 	switch (node->kind) {
 	case IMAGE_FILE:
-		(void)snprintf(buf, size, "%s %s %04o %u %u%s", keyword, node->source ? node->source : "(generated)",
-		               node->mode, node->uid, node->gid, node->hardlink_group ? " with hard links" : "");
+		(void)snprintf(buf, size, "%s %s %04o %u %u%s", keyword,
+			       node->source ? node->source : "(generated)", node->mode, node->uid,
+			       node->gid, node->hardlink_group ? " with hard links" : "");
 		break;
 	case IMAGE_NOD_BLOCK:
 	case IMAGE_NOD_CHAR:
-		(void)snprintf(buf, size, "%s %04o %u %u %c %u %u", keyword, node->mode, node->uid, node->gid,
-		               node->kind == IMAGE_NOD_BLOCK ? 'b' : 'c', node->rdev_major, node->rdev_minor);
+		(void)snprintf(buf, size, "%s %04o %u %u %c %u %u", keyword, node->mode, node->uid,
+			       node->gid, node->kind == IMAGE_NOD_BLOCK ? 'b' : 'c',
+			       node->rdev_major, node->rdev_minor);
 		break;
 	case IMAGE_SLINK:
-		(void)snprintf(buf, size, "%s %s %04o %u %u", keyword, node->data, node->mode, node->uid, node->gid);
+		(void)snprintf(buf, size, "%s %s %04o %u %u", keyword, node->data, node->mode,
+			       node->uid, node->gid);
 		break;
 	default:
-		(void)snprintf(buf, size, "%s %04o %u %u", keyword, node->mode, node->uid, node->gid);
+		(void)snprintf(buf, size, "%s %04o %u %u", keyword, node->mode, node->uid,
+			       node->gid);
 		break;
 	}
 }
@@ -242,11 +248,11 @@ static int strcmp_null(const char *a, const char *b)
  * is never identical to another line: merging it would lose a link. */
 static bool nodes_identical(const struct image_node *a, const struct image_node *b)
 {
-	return a->kind == b->kind && a->mode == b->mode && a->uid == b->uid &&
-	       a->gid == b->gid && a->rdev_major == b->rdev_major && a->rdev_minor == b->rdev_minor &&
-	       strcmp_null(a->source, b->source) == 0 && a->data_len == b->data_len &&
-	       (a->data_len == 0 || memcmp(a->data, b->data, a->data_len) == 0) && a->hardlink_group == 0 &&
-	       b->hardlink_group == 0;
+	return a->kind == b->kind && a->mode == b->mode && a->uid == b->uid && a->gid == b->gid &&
+		a->rdev_major == b->rdev_major && a->rdev_minor == b->rdev_minor &&
+		strcmp_null(a->source, b->source) == 0 && a->data_len == b->data_len &&
+		(a->data_len == 0 || memcmp(a->data, b->data, a->data_len) == 0) &&
+		a->hardlink_group == 0 && b->hardlink_group == 0;
 }
 
 static void sort_nodes(struct image *img)
@@ -266,8 +272,10 @@ static int merge_duplicates(struct image *img, char *err, size_t err_size)
 				char a[512], b[512];
 				image_node_describe(first, a, sizeof(a));
 				image_node_describe(node, b, sizeof(b));
-				(void)snprintf(err, err_size, "conflicting entries for '/%s': '%s' at %s and '%s' at %s",
-				               node->path, a, first->origin, b, node->origin);
+				(void)snprintf(
+					err, err_size,
+					"conflicting entries for '/%s': '%s' at %s and '%s' at %s",
+					node->path, a, first->origin, b, node->origin);
 				return -EINVAL;
 			}
 			node_free(node);
@@ -288,14 +296,18 @@ static int add_missing_parents(struct image *img, char *err, size_t err_size)
 		if (!path)
 			return -ENOMEM;
 		int r = 0;
-		for (char *slash = strchr(path, '/'); slash && r == 0; slash = strchr(slash + 1, '/')) {
+		for (char *slash = strchr(path, '/'); slash && r == 0;
+		     slash = strchr(slash + 1, '/')) {
 			*slash = '\0';
 			int found = node_find(img->nodes, n_listed, path);
 			if (found >= 0 && img->nodes[found].kind != IMAGE_DIR) {
 				char what[512];
 				image_node_describe(&img->nodes[found], what, sizeof(what));
-				(void)snprintf(err, err_size, "'/%s' at %s needs '/%s' to be a folder, but it is '%s' at %s",
-				               img->nodes[i].path, img->nodes[i].origin, path, what, img->nodes[found].origin);
+				(void)snprintf(
+					err, err_size,
+					"'/%s' at %s needs '/%s' to be a folder, but it is '%s' at %s",
+					img->nodes[i].path, img->nodes[i].origin, path, what,
+					img->nodes[found].origin);
 				r = -EINVAL;
 			} else if (found < 0) {
 				char *origin;
@@ -334,8 +346,9 @@ static int measure_files(struct image *img, char *err, size_t err_size)
 		if (r == 0 && !S_ISREG(st.st_mode))
 			r = -EINVAL;
 		if (r < 0) {
-			(void)snprintf(err, err_size, "%s: unable to add '/%s' from '%s': %s", node->origin, node->path,
-			               node->source, r == -EINVAL ? "not a regular file" : strerror(-r));
+			(void)snprintf(err, err_size, "%s: unable to add '/%s' from '%s': %s",
+				       node->origin, node->path, node->source,
+				       r == -EINVAL ? "not a regular file" : strerror(-r));
 			return r;
 		}
 		node->size = (uint64_t)st.st_size;

@@ -19,11 +19,11 @@ enum image_kind {
 
 /* What a regular file is, for the summary mkrdinit prints. */
 enum image_part {
-	PART_FILES,          /* `file` lines of the manifests */
-	PART_HOOKS,          /* `hook` lines: programs /init runs at a stage */
-	PART_BINARIES,       /* `binary` lines: host programs, their libraries and loader */
-	PART_MODULES,        /* kernel modules */
-	PART_FIRMWARE,       /* firmware the modules name */
+	PART_FILES,	     /* `file` lines of the manifests */
+	PART_HOOKS,	     /* `hook` lines: programs /init runs at a stage */
+	PART_BINARIES,	     /* `binary` lines: host programs, their libraries and loader */
+	PART_MODULES,	     /* kernel modules */
+	PART_FIRMWARE,	     /* firmware the modules name */
 	PART_MODULE_INDEXES, /* modules.* made by depmod, and the kernel-version note */
 	PART_COUNT,
 };
@@ -37,13 +37,13 @@ struct image_node {
 	uint32_t gid;
 	unsigned int rdev_major;
 	unsigned int rdev_minor;
-	char *source;         /* IMAGE_FILE: the file to copy, or NULL when data holds the content */
-	char *data;           /* IMAGE_FILE: generated content; IMAGE_SLINK: the target */
+	char *source; /* IMAGE_FILE: the file to copy, or NULL when data holds the content */
+	char *data;   /* IMAGE_FILE: generated content; IMAGE_SLINK: the target */
 	size_t data_len;
 	size_t hardlink_group; /* IMAGE_FILE: nodes with the same non-zero group are one inode */
-	char *origin;          /* where the node was asked for, for messages */
-	bool implicit;         /* a parent folder nobody listed */
-	size_t seq;            /* order of addition: of identical duplicates the first listed stays */
+	char *origin;	       /* where the node was asked for, for messages */
+	bool implicit;	       /* a parent folder nobody listed */
+	size_t seq; /* order of addition: of identical duplicates the first listed stays */
 
 	/* Set by image_finalize(). */
 	uint64_t size; /* of the data this path would carry */
@@ -64,16 +64,16 @@ struct image {
 int image_add_entry(struct image *img, const struct manifest_entry *entry);
 
 /* Adds a regular file copied from SOURCE. Returns 0 or -ENOMEM. */
-int image_add_file(struct image *img, const char *path, const char *source, unsigned int mode, enum image_part part,
-                   const char *origin);
+int image_add_file(struct image *img, const char *path, const char *source, unsigned int mode,
+		   enum image_part part, const char *origin);
 
 /* Adds a symbolic link to TARGET. Returns 0 or -ENOMEM. */
 int image_add_symlink(struct image *img, const char *path, const char *target, enum image_part part,
-                      const char *origin);
+		      const char *origin);
 
 /* Adds a regular file holding LEN bytes of DATA. Returns 0 or -ENOMEM. */
-int image_add_data(struct image *img, const char *path, const char *data, size_t len, unsigned int mode,
-                   enum image_part part, const char *origin);
+int image_add_data(struct image *img, const char *path, const char *data, size_t len,
+		   unsigned int mode, enum image_part part, const char *origin);
 
 /* Sorts the paths (each folder before what it holds), merges identical duplicates, adds missing parent folders
  * (0755 0 0), measures the files to copy and numbers the inodes. Returns 0, or -EINVAL (conflicting entries,

@@ -24,19 +24,22 @@ bool list_needs_data_dir(const struct image *img)
 }
 
 /* gen_init_cpio splits a line at blanks and expands ${VAR} in a location: a word with either cannot be said. */
-static int check_word(const char *word, const char *what, const char *path, char *err, size_t err_size)
+static int check_word(const char *word, const char *what, const char *path, char *err,
+		      size_t err_size)
 {
 	if (strpbrk(word, " \t\n\r\v\f") || strstr(word, "${")) {
-		(void)snprintf(err, err_size, "unable to write '/%s' in a gen_init_cpio list: its %s '%s' has a blank or '${'",
-		               path, what, word);
+		(void)snprintf(
+			err, err_size,
+			"unable to write '/%s' in a gen_init_cpio list: its %s '%s' has a blank or '${'",
+			path, what, word);
 		return -EINVAL;
 	}
 	return 0;
 }
 
 /* Writes a generated file to DATA_DIR/PATH and returns that path in *OUT. */
-static int write_generated(const char *data_dir, const struct image_node *node, char **out, char *err,
-                           size_t err_size)
+static int write_generated(const char *data_dir, const struct image_node *node, char **out,
+			   char *err, size_t err_size)
 {
 	char *path;
 	if (asprintf(&path, "%s/%s", data_dir, node->path) < 0)
@@ -70,8 +73,8 @@ static char *absolute(const char *source)
 	return asprintf(&path, "%s/%s", cwd, source) < 0 ? NULL : path;
 }
 
-static int write_file_line(FILE *f, const struct image *img, size_t index, const char *data_dir, char *err,
-                           size_t err_size)
+static int write_file_line(FILE *f, const struct image *img, size_t index, const char *data_dir,
+			   char *err, size_t err_size)
 {
 	const struct image_node *node = &img->nodes[index];
 	/* A hard-linked inode is one line, at its first name; its other names follow as <hard links>. */
@@ -94,7 +97,8 @@ static int write_file_line(FILE *f, const struct image *img, size_t index, const
 		free(location);
 		return r;
 	}
-	fprintf(f, "file /%s %s %04o %u %u", node->path, location, node->mode, node->uid, node->gid);
+	fprintf(f, "file /%s %s %04o %u %u", node->path, location, node->mode, node->uid,
+		node->gid);
 	free(location);
 	for (size_t j = index + 1; node->hardlink_group && j < img->n_nodes; j++)
 		if (img->nodes[j].hardlink_group == node->hardlink_group)
@@ -103,11 +107,14 @@ static int write_file_line(FILE *f, const struct image *img, size_t index, const
 	return 0;
 }
 
-int list_write(const struct image *img, const char *data_dir, int fd, uint64_t *bytes, char *err, size_t err_size)
+int list_write(const struct image *img, const char *data_dir, int fd, uint64_t *bytes, char *err,
+	       size_t err_size)
 {
 	if (!data_dir && list_needs_data_dir(img)) {
-		(void)snprintf(err, err_size, "unable to write the list: the image has generated files and no folder to "
-		                              "write them in (--list-dir)");
+		(void)snprintf(
+			err, err_size,
+			"unable to write the list: the image has generated files and no folder to "
+			"write them in (--list-dir)");
 		return -EINVAL;
 	}
 
@@ -116,7 +123,8 @@ int list_write(const struct image *img, const char *data_dir, int fd, uint64_t *
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return -errno;
-	fputs("# initramfs list written by mkrdinit, in the format of the kernel's usr/gen_init_cpio\n", f);
+	fputs("# initramfs list written by mkrdinit, in the format of the kernel's usr/gen_init_cpio\n",
+	      f);
 
 	int r = 0;
 	for (size_t i = 0; i < img->n_nodes && r == 0; i++) {
@@ -129,23 +137,28 @@ int list_write(const struct image *img, const char *data_dir, int fd, uint64_t *
 			r = write_file_line(f, img, i, data_dir, err, err_size);
 			break;
 		case IMAGE_DIR:
-			fprintf(f, "dir /%s %04o %u %u\n", node->path, node->mode, node->uid, node->gid);
+			fprintf(f, "dir /%s %04o %u %u\n", node->path, node->mode, node->uid,
+				node->gid);
 			break;
 		case IMAGE_NOD_BLOCK:
 		case IMAGE_NOD_CHAR:
-			fprintf(f, "nod /%s %04o %u %u %c %u %u\n", node->path, node->mode, node->uid, node->gid,
-			        node->kind == IMAGE_NOD_BLOCK ? 'b' : 'c', node->rdev_major, node->rdev_minor);
+			fprintf(f, "nod /%s %04o %u %u %c %u %u\n", node->path, node->mode,
+				node->uid, node->gid, node->kind == IMAGE_NOD_BLOCK ? 'b' : 'c',
+				node->rdev_major, node->rdev_minor);
 			break;
 		case IMAGE_SLINK:
 			r = check_word(node->data, "target", node->path, err, err_size);
 			if (r == 0)
-				fprintf(f, "slink /%s %s %04o %u %u\n", node->path, node->data, node->mode, node->uid, node->gid);
+				fprintf(f, "slink /%s %s %04o %u %u\n", node->path, node->data,
+					node->mode, node->uid, node->gid);
 			break;
 		case IMAGE_PIPE:
-			fprintf(f, "pipe /%s %04o %u %u\n", node->path, node->mode, node->uid, node->gid);
+			fprintf(f, "pipe /%s %04o %u %u\n", node->path, node->mode, node->uid,
+				node->gid);
 			break;
 		case IMAGE_SOCK:
-			fprintf(f, "sock /%s %04o %u %u\n", node->path, node->mode, node->uid, node->gid);
+			fprintf(f, "sock /%s %04o %u %u\n", node->path, node->mode, node->uid,
+				node->gid);
 			break;
 		}
 	}

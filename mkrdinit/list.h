@@ -12,7 +12,8 @@
  * in the image, and the list names them there. DATA_DIR may be NULL when there are none. *BYTES gets the
  * length of the list. Returns 0, or -EINVAL (a name with a blank, a newline or "${", which the format cannot
  * carry; DATA_DIR needed but NULL) or another -errno, with ERR filled in. */
-int list_write(const struct image *img, const char *data_dir, int fd, uint64_t *bytes, char *err, size_t err_size);
+int list_write(const struct image *img, const char *data_dir, int fd, uint64_t *bytes, char *err,
+	       size_t err_size);
 
 /* Whether IMG has files that list_write() must write out, and so needs a DATA_DIR. */
 bool list_needs_data_dir(const struct image *img);

@@ -38,11 +38,13 @@ struct handler {
 	int (*parse)(struct line *line, struct manifest_entry *entry);
 };
 
-static int line_error(struct line *line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int line_error(struct line *line, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static int line_error(struct line *line, const char *fmt, ...)
 {
-	int prefix = snprintf(line->err, line->err_size, "%s:%u: ", line->ctx->display_name, line->number);
+	int prefix = snprintf(line->err, line->err_size, "%s:%u: ", line->ctx->display_name,
+			      line->number);
 	if (prefix >= 0 && (size_t)prefix < line->err_size) {
 		va_list ap;
 		va_start(ap, fmt);
@@ -70,10 +72,12 @@ static int parse_image_path(struct line *line, const char *field, const char *te
 			break;
 		const char *end = strchrnul(p, '/');
 		size_t component = (size_t)(end - p);
-		if ((component == 1 && p[0] == '.') || (component == 2 && p[0] == '.' && p[1] == '.')) {
+		if ((component == 1 && p[0] == '.') ||
+		    (component == 2 && p[0] == '.' && p[1] == '.')) {
 			free(path);
-			return line_error(line, "%s: expected %s without '.' or '..' components, got '%s'", line->keyword,
-			                  field, text);
+			return line_error(
+				line, "%s: expected %s without '.' or '..' components, got '%s'",
+				line->keyword, field, text);
 		}
 		if (n)
 			path[n++] = '/';
@@ -85,8 +89,9 @@ static int parse_image_path(struct line *line, const char *field, const char *te
 
 	if (n == 0) {
 		free(path);
-		return line_error(line, "%s: expected %s below '/' (the image root always exists), got '%s'",
-		                  line->keyword, field, text);
+		return line_error(
+			line, "%s: expected %s below '/' (the image root always exists), got '%s'",
+			line->keyword, field, text);
 	}
 	*out = path;
 	return 0;
@@ -99,22 +104,23 @@ static int parse_mode(struct line *line, const char *text, unsigned int *out)
 	for (p = text; *p >= '0' && *p <= '7' && mode <= 07777; p++)
 		mode = mode * 8 + (unsigned long)(*p - '0');
 	if (*p || mode > 07777)
-		return line_error(line, "%s: expected <mode> as octal permission bits up to 07777, got '%s'",
-		                  line->keyword, text);
+		return line_error(
+			line, "%s: expected <mode> as octal permission bits up to 07777, got '%s'",
+			line->keyword, text);
 	*out = (unsigned int)mode;
 	return 0;
 }
 
 static int parse_decimal(struct line *line, const char *field, const char *text, unsigned long max,
-                         unsigned long *out)
+			 unsigned long *out)
 {
 	unsigned long value = 0;
 	const char *p;
 	for (p = text; *p >= '0' && *p <= '9' && value <= max; p++)
 		value = value * 10 + (unsigned long)(*p - '0');
 	if (p == text || *p || value > max)
-		return line_error(line, "%s: expected %s as a decimal number up to %lu, got '%s'", line->keyword, field,
-		                  max, text);
+		return line_error(line, "%s: expected %s as a decimal number up to %lu, got '%s'",
+				  line->keyword, field, max, text);
 	*out = value;
 	return 0;
 }
@@ -147,7 +153,8 @@ bool manifest_is_variable_name(const char *name, size_t len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
 			return false;
 	}
 	return true;
@@ -186,13 +193,14 @@ static int expand_location(struct line *line, const char *field, const char *tex
 		}
 		const char *end = strchr(start + 2, '}');
 		if (!end) {
-			r = line_error(line, "%s: expected '}' to close '${' in %s '%s'", line->keyword, field, text);
+			r = line_error(line, "%s: expected '}' to close '${' in %s '%s'",
+				       line->keyword, field, text);
 			break;
 		}
 		size_t name_len = (size_t)(end - start - 2);
 		if (!manifest_is_variable_name(start + 2, name_len)) {
-			r = line_error(line, "%s: expected a variable name in '%.*s' in %s '%s'", line->keyword,
-			               (int)(end + 1 - start), start, field, text);
+			r = line_error(line, "%s: expected a variable name in '%.*s' in %s '%s'",
+				       line->keyword, (int)(end + 1 - start), start, field, text);
 			break;
 		}
 		char *name = strndup(start + 2, name_len);
@@ -200,10 +208,14 @@ static int expand_location(struct line *line, const char *field, const char *tex
 			r = -ENOMEM;
 			break;
 		}
-		const char *value = line->ctx->lookup ? line->ctx->lookup(name, line->ctx->lookup_userdata) : NULL;
+		const char *value = line->ctx->lookup
+			? line->ctx->lookup(name, line->ctx->lookup_userdata)
+			: NULL;
 		if (!value)
-			r = line_error(line, "%s: undefined variable '%s' in %s '%s' (define it with -D %s=VALUE)",
-			               line->keyword, name, field, text, name);
+			r = line_error(
+				line,
+				"%s: undefined variable '%s' in %s '%s' (define it with -D %s=VALUE)",
+				line->keyword, name, field, text, name);
 		free(name);
 		if (r == 0)
 			r = buffer_append(&b, p, (size_t)(start - p));
@@ -213,7 +225,8 @@ static int expand_location(struct line *line, const char *field, const char *tex
 	}
 
 	if (r == 0 && b.len == 0)
-		r = line_error(line, "%s: expected a %s, got '%s', which expands to nothing", line->keyword, field, text);
+		r = line_error(line, "%s: expected a %s, got '%s', which expands to nothing",
+			       line->keyword, field, text);
 	if (r == 0 && b.data[0] != '/' && line->ctx->base_dir) {
 		char *joined;
 		if (asprintf(&joined, "%s/%s", line->ctx->base_dir, b.data) < 0)
@@ -250,7 +263,8 @@ static int parse_file(struct line *line, struct manifest_entry *entry)
 	if (!entry->hard_links)
 		return -ENOMEM;
 	for (size_t i = 0; i < n_links; i++) {
-		r = parse_image_path(line, "<hard links>", line->fields[5 + i], &entry->hard_links[i]);
+		r = parse_image_path(line, "<hard links>", line->fields[5 + i],
+				     &entry->hard_links[i]);
 		if (r < 0)
 			return r;
 		entry->n_hard_links++;
@@ -258,8 +272,10 @@ static int parse_file(struct line *line, struct manifest_entry *entry)
 		for (size_t j = 0; j < i && !repeated; j++)
 			repeated = strcmp(entry->hard_links[i], entry->hard_links[j]) == 0;
 		if (repeated)
-			return line_error(line, "%s: expected <hard links> that differ from <name> and each other, got '%s' twice",
-			                  line->keyword, entry->hard_links[i]);
+			return line_error(
+				line,
+				"%s: expected <hard links> that differ from <name> and each other, got '%s' twice",
+				line->keyword, entry->hard_links[i]);
 	}
 	return 0;
 }
@@ -280,7 +296,8 @@ static int parse_nod(struct line *line, struct manifest_entry *entry)
 
 	const char *type = line->fields[4];
 	if (strcmp(type, "b") != 0 && strcmp(type, "c") != 0)
-		return line_error(line, "%s: expected <dev_type> b or c, got '%s'", line->keyword, type);
+		return line_error(line, "%s: expected <dev_type> b or c, got '%s'", line->keyword,
+				  type);
 	entry->dev_type = type[0];
 
 	unsigned long major, minor;
@@ -318,8 +335,10 @@ static int parse_binary(struct line *line, struct manifest_entry *entry)
 	const char *text = line->fields[0];
 	if (text[0] != '/') {
 		if (strchr(text, '/') || strcmp(text, ".") == 0 || strcmp(text, "..") == 0)
-			return line_error(line, "binary: expected <program> as an absolute path or a bare program name, got '%s'",
-			                  text);
+			return line_error(
+				line,
+				"binary: expected <program> as an absolute path or a bare program name, got '%s'",
+				text);
 		entry->name = strdup(text);
 		return entry->name ? 0 : -ENOMEM;
 	}
@@ -340,7 +359,8 @@ void manifest_hook_stage_list(char *buf, size_t size)
 	buf[0] = '\0';
 	for (int s = 0; s < STAGE_COUNT && n < size; s++) {
 		const char *separator = s == 0 ? "" : s == STAGE_COUNT - 1 ? " or " : ", ";
-		int len = snprintf(buf + n, size - n, "%s%s", separator, boot_stage_name((enum boot_stage)s));
+		int len = snprintf(buf + n, size - n, "%s%s", separator,
+				   boot_stage_name((enum boot_stage)s));
 		if (len < 0)
 			break;
 		n += (size_t)len;
@@ -363,8 +383,10 @@ static int parse_hook(struct line *line, struct manifest_entry *entry)
 	const char *base = slash ? slash + 1 : entry->location;
 	/* /init runs every file in the stage's folder except those whose name starts with '.'. */
 	if (!*base || base[0] == '.')
-		return line_error(line, "hook: expected <path> naming a file whose name does not start with '.', got '%s'",
-		                  line->fields[1]);
+		return line_error(
+			line,
+			"hook: expected <path> naming a file whose name does not start with '.', got '%s'",
+			line->fields[1]);
 	/* IMAGE_HOOKS_DIR without its leading '/', as every path of the image here. */
 	if (asprintf(&entry->name, "%s/%s/%s", &IMAGE_HOOKS_DIR[1], stage, base) < 0) {
 		entry->name = NULL;
@@ -381,9 +403,11 @@ static int parse_hostonly(struct line *line, struct manifest_entry *entry)
 }
 
 static const struct handler handlers[] = {
-	{ "file", MANIFEST_FILE, "<name> <location> <mode> <uid> <gid> [<hard links>]", 5, true, parse_file },
+	{ "file", MANIFEST_FILE, "<name> <location> <mode> <uid> <gid> [<hard links>]", 5, true,
+	  parse_file },
 	{ "dir", MANIFEST_DIR, "<name> <mode> <uid> <gid>", 4, false, parse_dir_pipe_sock },
-	{ "nod", MANIFEST_NOD, "<name> <mode> <uid> <gid> <dev_type> <maj> <min>", 7, false, parse_nod },
+	{ "nod", MANIFEST_NOD, "<name> <mode> <uid> <gid> <dev_type> <maj> <min>", 7, false,
+	  parse_nod },
 	{ "slink", MANIFEST_SLINK, "<name> <target> <mode> <uid> <gid>", 5, false, parse_slink },
 	{ "pipe", MANIFEST_PIPE, "<name> <mode> <uid> <gid>", 4, false, parse_dir_pipe_sock },
 	{ "sock", MANIFEST_SOCK, "<name> <mode> <uid> <gid>", 4, false, parse_dir_pipe_sock },
@@ -437,28 +461,32 @@ static int parse_line(struct manifest *m, struct line *line)
 {
 	const struct handler *handler = find_handler(line->keyword);
 	if (!handler)
-		return line_error(line,
-		                  "unknown keyword '%s'; expected file, dir, nod, slink, pipe, sock, module, binary, hook or "
-		                  "hostonly",
-		                  line->keyword);
+		return line_error(
+			line,
+			"unknown keyword '%s'; expected file, dir, nod, slink, pipe, sock, module, binary, hook or "
+			"hostonly",
+			line->keyword);
 
 	if (line->n_fields < handler->n_required) {
 		const char *field;
 		int len = usage_field(handler->usage, line->n_fields, &field);
-		return line_error(line, "%s: missing %.*s; expected %s %s", line->keyword, len, field, line->keyword,
-		                  handler->usage);
+		return line_error(line, "%s: missing %.*s; expected %s %s", line->keyword, len,
+				  field, line->keyword, handler->usage);
 	}
-	if (line->n_fields > handler->n_required && !handler->more_allowed && handler->n_required == 0)
-		return line_error(line, "%s: unexpected field '%s'; expected %s alone on its line", line->keyword,
-		                  line->fields[0], line->keyword);
+	if (line->n_fields > handler->n_required && !handler->more_allowed &&
+	    handler->n_required == 0)
+		return line_error(line, "%s: unexpected field '%s'; expected %s alone on its line",
+				  line->keyword, line->fields[0], line->keyword);
 	if (line->n_fields > handler->n_required && !handler->more_allowed) {
 		const char *field;
 		int len = usage_field(handler->usage, handler->n_required - 1, &field);
-		return line_error(line, "%s: unexpected field '%s' after %.*s; expected %s %s", line->keyword,
-		                  line->fields[handler->n_required], len, field, line->keyword, handler->usage);
+		return line_error(line, "%s: unexpected field '%s' after %.*s; expected %s %s",
+				  line->keyword, line->fields[handler->n_required], len, field,
+				  line->keyword, handler->usage);
 	}
 
-	int r = grow_array((void **)&m->entries, &m->capacity, m->n_entries + 1, sizeof(*m->entries));
+	int r = grow_array((void **)&m->entries, &m->capacity, m->n_entries + 1,
+			   sizeof(*m->entries));
 	if (r < 0)
 		return r;
 	struct manifest_entry entry = { .kind = handler->kind };
@@ -504,8 +532,8 @@ static int split_words(char *text, char ***out)
 	return (int)n;
 }
 
-int manifest_parse_text(struct manifest *m, const struct manifest_context *ctx, const char *text, size_t len,
-                        char *err, size_t err_size)
+int manifest_parse_text(struct manifest *m, const struct manifest_context *ctx, const char *text,
+			size_t len, char *err, size_t err_size)
 {
 	unsigned int number = 0;
 	const char *p = text, *end = text + len;
@@ -514,7 +542,9 @@ int manifest_parse_text(struct manifest *m, const struct manifest_context *ctx, 
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol)
 			eol = end;
-		struct line line = { .ctx = ctx, .number = number, .err = err, .err_size = err_size };
+		struct line line = {
+			.ctx = ctx, .number = number, .err = err, .err_size = err_size
+		};
 		if (memchr(p, '\0', (size_t)(eol - p)))
 			return line_error(&line, "expected text, got a NUL byte");
 
@@ -540,8 +570,8 @@ int manifest_parse_text(struct manifest *m, const struct manifest_context *ctx, 
 	return 0;
 }
 
-int manifest_parse_file(struct manifest *m, const char *path, const struct manifest_context *ctx, char *err,
-                        size_t err_size)
+int manifest_parse_file(struct manifest *m, const char *path, const struct manifest_context *ctx,
+			char *err, size_t err_size)
 {
 	char *text;
 	size_t len;

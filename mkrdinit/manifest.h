@@ -14,8 +14,8 @@ enum manifest_kind {
 	MANIFEST_PIPE,
 	MANIFEST_SOCK,
 	MANIFEST_MODULE,
-	MANIFEST_BINARY,   /* a host program with its libraries and loader */
-	MANIFEST_HOOK,     /* a program /init runs at a stage: a 0755 file under IMAGE_HOOKS_DIR/<stage>/ */
+	MANIFEST_BINARY, /* a host program with its libraries and loader */
+	MANIFEST_HOOK, /* a program /init runs at a stage: a 0755 file under IMAGE_HOOKS_DIR/<stage>/ */
 	MANIFEST_HOSTONLY, /* marks the manifest's `module` lines as a generic list that --host-only replaces */
 };
 
@@ -35,7 +35,8 @@ struct manifest_entry {
 	/* MANIFEST_FILE: further image paths that are hard links to the same inode. */
 	char **hard_links;
 	size_t n_hard_links;
-	unsigned int mode; /* permission bits as written (at most 07777; MANIFEST_HOOK: 0755); the type follows kind */
+	unsigned int
+		mode; /* permission bits as written (at most 07777; MANIFEST_HOOK: 0755); the type follows kind */
 	uint32_t uid;
 	uint32_t gid;
 	char dev_type; /* MANIFEST_NOD: 'b' or 'c' */
@@ -55,19 +56,20 @@ typedef const char *(*manifest_lookup_fn)(const char *name, void *userdata);
 
 struct manifest_context {
 	const char *display_name; /* names the manifest in messages, e.g. "hooks/base/manifest" */
-	const char *base_dir;     /* relative file locations are relative to this folder; NULL: leave them */
+	const char *
+		base_dir; /* relative file locations are relative to this folder; NULL: leave them */
 	manifest_lookup_fn lookup;
 	void *lookup_userdata;
 };
 
 /* Appends the entries of TEXT to M. Returns 0, -EINVAL with "FILE:LINE: what was expected" in ERR, or -ENOMEM.
  * On error M keeps the entries of the lines before the bad one. */
-int manifest_parse_text(struct manifest *m, const struct manifest_context *ctx, const char *text, size_t len,
-                        char *err, size_t err_size);
+int manifest_parse_text(struct manifest *m, const struct manifest_context *ctx, const char *text,
+			size_t len, char *err, size_t err_size);
 
 /* Reads PATH and appends its entries to M, as manifest_parse_text(). Returns 0 or -errno, with ERR filled in. */
-int manifest_parse_file(struct manifest *m, const char *path, const struct manifest_context *ctx, char *err,
-                        size_t err_size);
+int manifest_parse_file(struct manifest *m, const char *path, const struct manifest_context *ctx,
+			char *err, size_t err_size);
 
 void manifest_free(struct manifest *m);
 

@@ -29,8 +29,8 @@ struct resolver {
 	char kmod_message[256]; /* libkmod's last complaint, to explain a failure we report */
 };
 
-static void remember_kmod_message(void *data, int priority, const char *file, int line, const char *fn,
-                                  const char *format, va_list args)
+static void remember_kmod_message(void *data, int priority, const char *file, int line,
+				  const char *fn, const char *format, va_list args)
 {
 	struct resolver *rs = data;
 	(void)priority, (void)file, (void)line, (void)fn;
@@ -50,22 +50,23 @@ static void file_free(struct module_file *file)
 }
 
 /* The "firmware=" entries of MOD's modinfo, in the order modinfo lists them. */
-static int read_firmware(struct resolver *rs, struct kmod_module *mod, struct module_file *file, const char *origin)
+static int read_firmware(struct resolver *rs, struct kmod_module *mod, struct module_file *file,
+			 const char *origin)
 {
 	struct kmod_list *info = NULL, *l;
 	int r = kmod_module_get_info(mod, &info);
 	if (r < 0) {
-		(void)snprintf(rs->err, rs->err_size, "%s: unable to read the modinfo of module '%s': %s", origin,
-		               kmod_module_get_name(mod), strerror(-r));
+		(void)snprintf(rs->err, rs->err_size,
+			       "%s: unable to read the modinfo of module '%s': %s", origin,
+			       kmod_module_get_name(mod), strerror(-r));
 		return r;
 	}
 	r = 0;
-	kmod_list_foreach(l, info)
-	{
+	kmod_list_foreach(l, info) {
 		if (strcmp(kmod_module_info_get_key(l), "firmware") != 0)
 			continue;
-		r = grow_array((void **)&file->firmware, &file->firmware_capacity, file->n_firmware + 1,
-		               sizeof(*file->firmware));
+		r = grow_array((void **)&file->firmware, &file->firmware_capacity,
+			       file->n_firmware + 1, sizeof(*file->firmware));
 		char *value = r < 0 ? NULL : strdup(kmod_module_info_get_value(l));
 		if (!value) {
 			r = -ENOMEM;
@@ -97,20 +98,22 @@ static int set_add(struct resolver *rs, struct kmod_module *mod, const char *ori
 		 * the tree's modules.builtin.bin before it looks at the running system's /sys. */
 		if (kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN)
 			return 0;
-		(void)snprintf(rs->err, rs->err_size, "%s: module '%s' has no file in %s/modules.dep", origin, name,
-		               rs->tree);
+		(void)snprintf(rs->err, rs->err_size,
+			       "%s: module '%s' has no file in %s/modules.dep", origin, name,
+			       rs->tree);
 		return -EINVAL;
 	}
 
 	size_t tree_len = strlen(rs->tree);
 	if (strncmp(path, rs->tree, tree_len) != 0 || path[tree_len] != '/') {
-		(void)snprintf(rs->err, rs->err_size, "%s: module '%s' is at '%s', outside %s", origin, name, path,
-		               rs->tree);
+		(void)snprintf(rs->err, rs->err_size, "%s: module '%s' is at '%s', outside %s",
+			       origin, name, path, rs->tree);
 		return -EINVAL;
 	}
 
 	struct module_set *set = rs->set;
-	int r = grow_array((void **)&set->files, &set->capacity, set->n_files + 1, sizeof(*set->files));
+	int r = grow_array((void **)&set->files, &set->capacity, set->n_files + 1,
+			   sizeof(*set->files));
 	if (r < 0)
 		return r;
 	struct module_file file = {
@@ -137,7 +140,8 @@ static int mark_visited(struct resolver *rs, const char *name, bool *already)
 			*already = true;
 			return 0;
 		}
-	int r = grow_array((void **)&rs->visited, &rs->visited_capacity, rs->n_visited + 1, sizeof(*rs->visited));
+	int r = grow_array((void **)&rs->visited, &rs->visited_capacity, rs->n_visited + 1,
+			   sizeof(*rs->visited));
 	if (r < 0)
 		return r;
 	rs->visited[rs->n_visited] = strdup(name);
@@ -154,8 +158,7 @@ static int add_each(struct resolver *rs, struct kmod_list *list, const char *ori
 {
 	struct kmod_list *l;
 	int r = 0;
-	kmod_list_foreach(l, list)
-	{
+	kmod_list_foreach(l, list) {
 		struct kmod_module *m = kmod_module_get_module(l);
 		r = add_probe_list(rs, m, origin);
 		kmod_module_unref(m);
@@ -171,8 +174,9 @@ static int add_with_softdeps(struct resolver *rs, struct kmod_module *mod, const
 	struct kmod_list *pre = NULL, *post = NULL;
 	int r = kmod_module_get_softdeps(mod, &pre, &post);
 	if (r < 0) {
-		(void)snprintf(rs->err, rs->err_size, "%s: unable to read the softdeps of module '%s': %s", origin,
-		               kmod_module_get_name(mod), strerror(-r));
+		(void)snprintf(rs->err, rs->err_size,
+			       "%s: unable to read the softdeps of module '%s': %s", origin,
+			       kmod_module_get_name(mod), strerror(-r));
 		return r;
 	}
 	r = add_each(rs, pre, origin);
@@ -197,8 +201,7 @@ static int add_probe_list(struct resolver *rs, struct kmod_module *mod, const ch
 		return r;
 
 	struct kmod_list *deps = kmod_module_get_dependencies(mod), *l;
-	kmod_list_foreach(l, deps)
-	{
+	kmod_list_foreach(l, deps) {
 		struct kmod_module *dep = kmod_module_get_module(l);
 		r = add_with_softdeps(rs, dep, origin);
 		kmod_module_unref(dep);
@@ -221,14 +224,16 @@ static int resolve_request(struct resolver *rs, struct module_request *request)
 	rs->kmod_message[0] = '\0';
 	int r = kmod_module_new_from_lookup(rs->ctx, request->name, &list);
 	if (r < 0)
-		(void)snprintf(rs->err, rs->err_size, "%s: unable to look up module '%s' in %s: %s", request->origin,
-		               request->name, rs->tree, rs->kmod_message[0] ? rs->kmod_message : strerror(-r));
+		(void)snprintf(rs->err, rs->err_size, "%s: unable to look up module '%s' in %s: %s",
+			       request->origin, request->name, rs->tree,
+			       rs->kmod_message[0] ? rs->kmod_message : strerror(-r));
 	else if (!list && request->optional)
 		request->missing = true;
 	else if (!list) {
-		(void)snprintf(rs->err, rs->err_size,
-		               "%s: module '%s' not found in %s (no module, alias or builtin module of that name)",
-		               request->origin, request->name, rs->tree);
+		(void)snprintf(
+			rs->err, rs->err_size,
+			"%s: module '%s' not found in %s (no module, alias or builtin module of that name)",
+			request->origin, request->name, rs->tree);
 		r = -ENOENT;
 	} else
 		/* An alias may stand for several modules (e.g. one per CPU feature); `modprobe` tries all of them,
@@ -241,7 +246,7 @@ static int resolve_request(struct resolver *rs, struct module_request *request)
 }
 
 int modules_resolve(const char *tree, struct module_request *requests, size_t n_requests,
-                    struct module_set *out, char *err, size_t err_size)
+		    struct module_set *out, char *err, size_t err_size)
 {
 	/* libkmod looks names up in the binary indexes only; without them every name would be "not found". */
 	char *dep_bin;
@@ -249,8 +254,9 @@ int modules_resolve(const char *tree, struct module_request *requests, size_t n_
 		return -ENOMEM;
 	int r = access(dep_bin, R_OK) < 0 ? -errno : 0;
 	if (r < 0)
-		(void)snprintf(err, err_size, "unable to read %s (has depmod been run on that tree?): %s", dep_bin,
-		               strerror(-r));
+		(void)snprintf(err, err_size,
+			       "unable to read %s (has depmod been run on that tree?): %s", dep_bin,
+			       strerror(-r));
 	free(dep_bin);
 	if (r < 0)
 		return r;
@@ -389,7 +395,8 @@ static int write_filtered_order(const char *tree, const struct module_set *set, 
 
 /* Runs DEPMOD on the tree in STAGING. Returns 0, -errno when depmod could not be started, or -EPROTO when it
  * failed; with 0 and -EPROTO, *OUTPUT (to free) is what it printed and *STATUS its wait status. */
-static int run_depmod(const char *depmod, const char *staging, const char *kver, char **output, int *status)
+static int run_depmod(const char *depmod, const char *staging, const char *kver, char **output,
+		      int *status)
 {
 	char *config_dir;
 	if (asprintf(&config_dir, "%s/depmod.d", staging) < 0)
@@ -424,7 +431,8 @@ static int read_indexes(const char *dir, struct module_indexes *out)
 	while (r == 0 && (errno = 0, de = readdir(d))) {
 		if (strncmp(de->d_name, "modules.", strlen("modules.")) != 0)
 			continue;
-		r = grow_array((void **)&out->files, &out->capacity, out->n_files + 1, sizeof(*out->files));
+		r = grow_array((void **)&out->files, &out->capacity, out->n_files + 1,
+			       sizeof(*out->files));
 		if (r < 0)
 			break;
 		char *path;
@@ -457,8 +465,9 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return 0;
 }
 
-int modules_build_indexes(const char *tree, const char *kver, const struct module_set *set, const char *depmod,
-                          struct module_indexes *out, char *err, size_t err_size)
+int modules_build_indexes(const char *tree, const char *kver, const struct module_set *set,
+			  const char *depmod, struct module_indexes *out, char *err,
+			  size_t err_size)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	char *staging;
@@ -467,7 +476,7 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 	if (!mkdtemp(staging)) {
 		int r = -errno;
 		(void)snprintf(err, err_size, "unable to create a scratch folder in %s: %s",
-		               tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(-r));
+			       tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(-r));
 		free(staging);
 		return r;
 	}
@@ -489,7 +498,8 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 		if (r == 0)
 			r = copy_file(set->files[i].path, to);
 		if (r < 0)
-			(void)snprintf(err, err_size, "unable to copy %s to %s: %s", set->files[i].path, to, strerror(-r));
+			(void)snprintf(err, err_size, "unable to copy %s to %s: %s",
+				       set->files[i].path, to, strerror(-r));
 		free(to);
 	}
 
@@ -499,7 +509,8 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 		if (r == 0 && mkdir(kdir, 0755) < 0)
 			r = -errno;
 		if (r < 0)
-			(void)snprintf(err, err_size, "unable to create %s: %s", kdir, strerror(-r));
+			(void)snprintf(err, err_size, "unable to create %s: %s", kdir,
+				       strerror(-r));
 	}
 
 	/* depmod needs these to tell builtin modules and their aliases in the image apart from missing ones. */
@@ -519,7 +530,8 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 		if (r == -ENOENT)
 			r = 0; /* a kernel without builtin modules, or an older one without .modinfo */
 		else if (r < 0)
-			(void)snprintf(err, err_size, "unable to copy %s to %s: %s", from, to, strerror(-r));
+			(void)snprintf(err, err_size, "unable to copy %s to %s: %s", from, to,
+				       strerror(-r));
 		free(from);
 		free(to);
 	}
@@ -531,7 +543,8 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 		else {
 			r = write_filtered_order(tree, set, order);
 			if (r < 0)
-				(void)snprintf(err, err_size, "unable to write %s: %s", order, strerror(-r));
+				(void)snprintf(err, err_size, "unable to write %s: %s", order,
+					       strerror(-r));
 			free(order);
 		}
 	}
@@ -545,21 +558,26 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 			char line[256], how[64];
 			(void)snprintf(line, sizeof(line), "%.*s", (int)strcspn(said, "\n"), said);
 			if (WIFEXITED(status))
-				(void)snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+				(void)snprintf(how, sizeof(how), "exited with status %d",
+					       WEXITSTATUS(status));
 			else
-				(void)snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
-			(void)snprintf(err, err_size, "unable to build the image's module indexes: %s %s%s%s", depmod, how,
-			               line[0] ? ": " : "", line);
+				(void)snprintf(how, sizeof(how), "killed by signal %d",
+					       WTERMSIG(status));
+			(void)snprintf(err, err_size,
+				       "unable to build the image's module indexes: %s %s%s%s",
+				       depmod, how, line[0] ? ": " : "", line);
 		} else if (r < 0)
-			(void)snprintf(err, err_size, "unable to build the image's module indexes with %s: %s", depmod,
-			               strerror(-r));
+			(void)snprintf(err, err_size,
+				       "unable to build the image's module indexes with %s: %s",
+				       depmod, strerror(-r));
 		free(said);
 	}
 
 	if (r == 0) {
 		r = read_indexes(kdir, out);
 		if (r < 0)
-			(void)snprintf(err, err_size, "unable to read the module indexes in %s: %s", kdir, strerror(-r));
+			(void)snprintf(err, err_size, "unable to read the module indexes in %s: %s",
+				       kdir, strerror(-r));
 	}
 
 	(void)nftw(staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);

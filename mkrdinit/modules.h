@@ -7,15 +7,15 @@
 struct module_request {
 	const char *name;   /* a module name or alias, as a manifest's `module` line says it */
 	const char *origin; /* "hooks/ext4/manifest:2" */
-	bool optional;      /* naming nothing in the tree is no error: sets MISSING instead */
-	bool missing;       /* set by modules_resolve() for an optional request that names nothing */
+	bool optional;	    /* naming nothing in the tree is no error: sets MISSING instead */
+	bool missing; /* set by modules_resolve() for an optional request that names nothing */
 };
 
 struct module_file {
-	char *name;    /* as libkmod names it, e.g. "crc32c_generic" */
-	char *path;    /* the file in the module tree */
+	char *name; /* as libkmod names it, e.g. "crc32c_generic" */
+	char *path; /* the file in the module tree */
 	char *relpath; /* below the tree, e.g. "kernel/crypto/crc32c_generic.ko"; the same path inside the image */
-	char *origin;  /* "module ext4 at hooks/ext4/manifest:2": the request that brought it in */
+	char *origin; /* "module ext4 at hooks/ext4/manifest:2": the request that brought it in */
 	char **firmware; /* the firmware files its modinfo names, as the kernel will ask for them */
 	size_t n_firmware;
 	size_t firmware_capacity;
@@ -47,13 +47,14 @@ struct module_indexes {
  * modules.dep.bin), -EINVAL (TREE's indexes name a module without a file in it) or another -errno, with ERR
  * filled in. */
 int modules_resolve(const char *tree, struct module_request *requests, size_t n_requests,
-                    struct module_set *out, char *err, size_t err_size);
+		    struct module_set *out, char *err, size_t err_size);
 
 /* Builds the image's own modules.* indexes: copies SET's files and TREE's modules.builtin, modules.builtin.modinfo
  * and the lines of modules.order for SET into a scratch folder, runs DEPMOD (a program name or path) on it and
  * reads back every modules.* file. Returns 0 or -errno with ERR filled in. */
-int modules_build_indexes(const char *tree, const char *kver, const struct module_set *set, const char *depmod,
-                          struct module_indexes *out, char *err, size_t err_size);
+int modules_build_indexes(const char *tree, const char *kver, const struct module_set *set,
+			  const char *depmod, struct module_indexes *out, char *err,
+			  size_t err_size);
 
 /* Where KVER's modules are when no folder is given: the first of ROOT/lib/modules/KVER (Debian 12 and older) and
  * ROOT/usr/lib/modules/KVER (merged /usr: Debian 13, Fedora, Arch) that is a folder, in *TREE (malloc'ed). ROOT is

@@ -17,11 +17,8 @@
 #include <unistd.h>
 
 static const char *const compression_names[] = {
-	[COMPRESSION_NONE] = "none",
-	[COMPRESSION_GZIP] = "gzip",
-	[COMPRESSION_ZSTD] = "zstd",
-	[COMPRESSION_XZ] = "xz",
-	[COMPRESSION_LZ4] = "lz4",
+	[COMPRESSION_NONE] = "none", [COMPRESSION_GZIP] = "gzip", [COMPRESSION_ZSTD] = "zstd",
+	[COMPRESSION_XZ] = "xz",     [COMPRESSION_LZ4] = "lz4",
 };
 
 int compression_from_name(const char *name, enum compression *out)
@@ -50,7 +47,8 @@ const char *compression_name(enum compression compression)
  * filter writes the lz4 frame format, which the kernel does not read. */
 struct output {
 	int fd;
-	enum compression encoder; /* COMPRESSION_XZ, COMPRESSION_LZ4, or COMPRESSION_NONE to pass through */
+	enum compression
+		encoder; /* COMPRESSION_XZ, COMPRESSION_LZ4, or COMPRESSION_NONE to pass through */
 	lzma_stream stream;
 	char *lz4_in;  /* LZ4_LEGACY_BLOCK bytes being gathered */
 	char *lz4_out; /* room for one compressed block */
@@ -76,8 +74,8 @@ static int xz_run(struct archive *a, struct output *out, lzma_action action)
 		if (ret == LZMA_STREAM_END)
 			return 0;
 		if (ret != LZMA_OK) {
-			archive_set_error(a, ret == LZMA_MEM_ERROR ? ENOMEM : EIO, "xz compression failed (liblzma error %d)",
-			                  (int)ret);
+			archive_set_error(a, ret == LZMA_MEM_ERROR ? ENOMEM : EIO,
+					  "xz compression failed (liblzma error %d)", (int)ret);
 			return -1;
 		}
 		if (action == LZMA_RUN && out->stream.avail_in == 0)
@@ -92,12 +90,14 @@ static int lz4_flush(struct archive *a, struct output *out)
 	if (out->lz4_fill == 0)
 		return 0;
 	int bound = LZ4_compressBound((int)LZ4_LEGACY_BLOCK);
-	int n = LZ4_compress_HC(out->lz4_in, out->lz4_out, (int)out->lz4_fill, bound, LZ4HC_CLEVEL_MAX);
+	int n = LZ4_compress_HC(out->lz4_in, out->lz4_out, (int)out->lz4_fill, bound,
+				LZ4HC_CLEVEL_MAX);
 	if (n <= 0) {
 		archive_set_error(a, EIO, "lz4 compression failed");
 		return -1;
 	}
-	uint8_t length[4] = { (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24) };
+	uint8_t length[4] = { (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16),
+			      (uint8_t)(n >> 24) };
 	int r = write_all(out->fd, length, sizeof(length));
 	if (r == 0)
 		r = write_all(out->fd, out->lz4_out, (size_t)n);
@@ -136,8 +136,10 @@ static int output_open(struct archive *a, void *data)
 			archive_set_error(a, ENOMEM, "unable to start the lz4 encoder");
 			return ARCHIVE_FATAL;
 		}
-		static const uint8_t magic[4] = { LZ4_LEGACY_MAGIC & 0xff, (LZ4_LEGACY_MAGIC >> 8) & 0xff,
-			                          (LZ4_LEGACY_MAGIC >> 16) & 0xff, LZ4_LEGACY_MAGIC >> 24 };
+		static const uint8_t magic[4] = { LZ4_LEGACY_MAGIC & 0xff,
+						  (LZ4_LEGACY_MAGIC >> 8) & 0xff,
+						  (LZ4_LEGACY_MAGIC >> 16) & 0xff,
+						  LZ4_LEGACY_MAGIC >> 24 };
 		int r = write_all(out->fd, magic, sizeof(magic));
 		if (r < 0) {
 			archive_set_error(a, -r, "unable to write: %s", strerror(-r));
@@ -254,26 +256,31 @@ static int copy_source(struct archive *a, const struct image_node *node, char *e
 			continue;
 		if (n < 0) {
 			r = -errno;
-			(void)snprintf(err, err_size, "unable to read %s: %s", node->source, strerror(-r));
+			(void)snprintf(err, err_size, "unable to read %s: %s", node->source,
+				       strerror(-r));
 			break;
 		}
 		if ((uint64_t)n > left) {
 			r = -EAGAIN;
-			(void)snprintf(err, err_size, "unable to copy %s: it grew while the image was built", node->source);
+			(void)snprintf(err, err_size,
+				       "unable to copy %s: it grew while the image was built",
+				       node->source);
 			break;
 		}
 		if (n == 0) {
 			if (left) {
 				r = -EAGAIN;
-				(void)snprintf(err, err_size, "unable to copy %s: it shrank while the image was built",
-				               node->source);
+				(void)snprintf(
+					err, err_size,
+					"unable to copy %s: it shrank while the image was built",
+					node->source);
 			}
 			break;
 		}
 		if (archive_write_data(a, buffer, (size_t)n) != n) {
 			r = -(archive_errno(a) > 0 ? archive_errno(a) : EIO);
-			(void)snprintf(err, err_size, "unable to write %s into the archive: %s", node->source,
-			               archive_error_string(a));
+			(void)snprintf(err, err_size, "unable to write %s into the archive: %s",
+				       node->source, archive_error_string(a));
 			break;
 		}
 		left -= (uint64_t)n;
@@ -282,8 +289,8 @@ static int copy_source(struct archive *a, const struct image_node *node, char *e
 	return r;
 }
 
-static int write_node(struct archive *a, struct archive_entry *entry, const struct image_node *node, int64_t mtime,
-                      char *err, size_t err_size)
+static int write_node(struct archive *a, struct archive_entry *entry, const struct image_node *node,
+		      int64_t mtime, char *err, size_t err_size)
 {
 	archive_entry_clear(entry);
 	archive_entry_set_pathname(entry, node->path);
@@ -298,13 +305,15 @@ static int write_node(struct archive *a, struct archive_entry *entry, const stru
 	/* libarchive wants a size on every entry; a symlink's data is its target. */
 	if (node->kind == IMAGE_SLINK)
 		archive_entry_set_symlink(entry, node->data);
-	archive_entry_set_size(entry, node->kind == IMAGE_FILE && node->carries_data ? (la_int64_t)node->size
-	                              : node->kind == IMAGE_SLINK                    ? (la_int64_t)node->data_len
-	                                                                             : 0);
+	archive_entry_set_size(entry,
+			       node->kind == IMAGE_FILE && node->carries_data
+				       ? (la_int64_t)node->size
+				       : node->kind == IMAGE_SLINK ? (la_int64_t)node->data_len
+								   : 0);
 
 	if (archive_write_header(a, entry) != ARCHIVE_OK) {
 		(void)snprintf(err, err_size, "unable to add '/%s' to the archive: %s", node->path,
-		               archive_error_string(a));
+			       archive_error_string(a));
 		return -(archive_errno(a) > 0 ? archive_errno(a) : EIO);
 	}
 	if (node->kind != IMAGE_FILE || !node->carries_data)
@@ -313,20 +322,22 @@ static int write_node(struct archive *a, struct archive_entry *entry, const stru
 		return copy_source(a, node, err, err_size);
 	if (archive_write_data(a, node->data, node->data_len) != (la_ssize_t)node->data_len) {
 		(void)snprintf(err, err_size, "unable to add '/%s' to the archive: %s", node->path,
-		               archive_error_string(a));
+			       archive_error_string(a));
 		return -(archive_errno(a) > 0 ? archive_errno(a) : EIO);
 	}
 	return 0;
 }
 
 int newc_write(const struct image *img, int fd, enum compression compression, int64_t mtime,
-               struct newc_stats *stats, char *err, size_t err_size)
+	       struct newc_stats *stats, char *err, size_t err_size)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *entry = archive_entry_new();
 	struct output out = {
 		.fd = fd,
-		.encoder = compression == COMPRESSION_XZ || compression == COMPRESSION_LZ4 ? compression : COMPRESSION_NONE,
+		.encoder = compression == COMPRESSION_XZ || compression == COMPRESSION_LZ4
+			? compression
+			: COMPRESSION_NONE,
 	};
 	int r = 0;
 
@@ -336,11 +347,12 @@ int newc_write(const struct image *img, int fd, enum compression compression, in
 		goto finish;
 	}
 	/* No padding of the last block to libarchive's default 10240 bytes: it would only make the image bigger. */
-	if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK || set_filter(a, compression) != ARCHIVE_OK ||
+	if (archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
+	    set_filter(a, compression) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open(a, &out, output_open, output_write, output_close) != ARCHIVE_OK) {
-		(void)snprintf(err, err_size, "unable to set up a %s newc archive: %s", compression_name(compression),
-		               archive_error_string(a));
+		(void)snprintf(err, err_size, "unable to set up a %s newc archive: %s",
+			       compression_name(compression), archive_error_string(a));
 		r = -(archive_errno(a) > 0 ? archive_errno(a) : EIO);
 		goto finish;
 	}
@@ -350,13 +362,16 @@ int newc_write(const struct image *img, int fd, enum compression compression, in
 
 	if (r == 0) {
 		if (archive_write_close(a) != ARCHIVE_OK) {
-			(void)snprintf(err, err_size, "unable to finish the archive: %s", archive_error_string(a));
+			(void)snprintf(err, err_size, "unable to finish the archive: %s",
+				       archive_error_string(a));
 			r = -(archive_errno(a) > 0 ? archive_errno(a) : EIO);
 		}
 	}
 	if (r == 0) {
 		/* Filter 0 is the one nearest the cpio writer: what it was given is the archive before compression. */
-		stats->cpio_bytes = out.encoder != COMPRESSION_NONE ? out.in_bytes : (uint64_t)archive_filter_bytes(a, 0);
+		stats->cpio_bytes = out.encoder != COMPRESSION_NONE
+			? out.in_bytes
+			: (uint64_t)archive_filter_bytes(a, 0);
 		stats->output_bytes = out.out_bytes;
 	}
 

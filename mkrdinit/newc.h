@@ -25,4 +25,4 @@ struct newc_stats {
 /* Writes IMG (finalized) to FD as a newc cpio archive, compressed as asked, every entry with modification time
  * MTIME. The same image and MTIME give the same bytes. Returns 0 or -errno with ERR filled in. */
 int newc_write(const struct image *img, int fd, enum compression compression, int64_t mtime,
-               struct newc_stats *stats, char *err, size_t err_size);
+	       struct newc_stats *stats, char *err, size_t err_size);

@@ -35,7 +35,8 @@ static const char usage_text[] =
 	"  -c, --compress=METHOD      none, gzip, zstd, xz or lz4 (default: none); xz is written with a CRC32 check\n"
 	"                             and lz4 in the legacy format (lz4 -l), the only kinds the kernel unpacks\n"
 	"  -D, --define=VAR=VALUE     value of ${VAR} in file locations; overrides the environment\n"
-	"      --hooks-dir=DIR        where bare HOOK names are looked for (default: " MKRDINIT_HOOKS_DIR ")\n"
+	"      --hooks-dir=DIR        where bare HOOK names are looked for (default: " MKRDINIT_HOOKS_DIR
+	")\n"
 	"      --host-only            an image for this machine only: the module lines of hooks marked `hostonly`\n"
 	"                             (the storage and filesystem hooks) give way to the modules that the device\n"
 	"                             holding '/' needs (see below); without it the image is generic\n"
@@ -74,10 +75,12 @@ static const char usage_text_after_stages[] =
 	"module's modinfo names comes from the firmware folder (as NAME, NAME.xz or NAME.zst, as it is) to\n"
 	"/lib/firmware/; a missing one is a warning. The image also gets\n"
 	"its own modules.* indexes, made by depmod, and " IMAGE_KERNEL_VERSION ".\n"
-	"`binary` takes a program of this machine (an absolute path, or a bare name looked for in " IMAGE_PATH ")\n"
+	"`binary` takes a program of this machine (an absolute path, or a bare name looked for in " IMAGE_PATH
+	")\n"
 	"with the shared libraries and the loader it needs, as the loader's --list (ldd) names them, each at its own\n"
 	"path; a symlink comes with its target. Libraries a program opens later with dlopen() are not found.\n"
-	"`hook` installs <path> as " IMAGE_HOOKS_DIR "/<stage>/<its file name>, mode 0755, for /init to run at\n"
+	"`hook` installs <path> as " IMAGE_HOOKS_DIR
+	"/<stage>/<its file name>, mode 0755, for /init to run at\n"
 	"<stage>, in the lexical order of the file names of all hooks at that stage.\n"
 	"`hostonly` marks the manifest's `module` lines as a generic list: --host-only leaves them out and adds\n"
 	"instead, once for the whole image, the modules found from sysfs for the device that holds '/': the driver\n"
@@ -138,8 +141,9 @@ static int64_t source_date_epoch(void)
 	for (p = text; *p >= '0' && *p <= '9' && value <= UINT32_MAX; p++)
 		value = value * 10 + (uint64_t)(*p - '0');
 	if (p == text || *p || value > UINT32_MAX)
-		usage_error("SOURCE_DATE_EPOCH: expected seconds since 1970 as a decimal number up to %u, got '%s'",
-		            UINT32_MAX, text);
+		usage_error(
+			"SOURCE_DATE_EPOCH: expected seconds since 1970 as a decimal number up to %u, got '%s'",
+			UINT32_MAX, text);
 	return (int64_t)value;
 }
 
@@ -156,8 +160,10 @@ static const char *default_depmod(void)
 	while (path && *path) {
 		size_t len = strcspn(path, ":");
 		char candidate[4096];
-		if (len > 0 && snprintf(candidate, sizeof(candidate), "%.*s/depmod", (int)len, path) < (int)sizeof(candidate)
-		    && is_executable_file(candidate))
+		if (len > 0 &&
+		    snprintf(candidate, sizeof(candidate), "%.*s/depmod", (int)len, path) <
+			    (int)sizeof(candidate) &&
+		    is_executable_file(candidate))
 			return "depmod";
 		path += len + (path[len] == ':');
 	}
@@ -206,9 +212,11 @@ void parse_options(int argc, char **argv, struct options *opts)
 	while ((c = getopt_long(argc, argv, "k:m:f:o:c:D:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if (!*optarg || strchr(optarg, '/') || strcmp(optarg, ".") == 0 || strcmp(optarg, "..") == 0)
-				usage_error("--kernel-version: expected a kernel release such as 6.1.0-13-amd64, got '%s'",
-				            optarg);
+			if (!*optarg || strchr(optarg, '/') || strcmp(optarg, ".") == 0 ||
+			    strcmp(optarg, "..") == 0)
+				usage_error(
+					"--kernel-version: expected a kernel release such as 6.1.0-13-amd64, got '%s'",
+					optarg);
 			opts->kver = optarg;
 			break;
 		case 'm':
@@ -222,13 +230,17 @@ void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case 'c':
 			if (compression_from_name(optarg, &opts->compression) < 0)
-				usage_error("--compress: expected none, gzip, zstd, xz or lz4, got '%s'", optarg);
+				usage_error(
+					"--compress: expected none, gzip, zstd, xz or lz4, got '%s'",
+					optarg);
 			opts->compression_given = true;
 			break;
 		case 'D': {
 			const char *eq = strchr(optarg, '=');
 			if (!eq || !manifest_is_variable_name(optarg, (size_t)(eq - optarg)))
-				usage_error("-D: expected VAR=VALUE with VAR made of letters, digits and '_', got '%s'", optarg);
+				usage_error(
+					"-D: expected VAR=VALUE with VAR made of letters, digits and '_', got '%s'",
+					optarg);
 			opts->defines[opts->n_defines++] = optarg;
 			break;
 		}
@@ -274,7 +286,8 @@ void parse_options(int argc, char **argv, struct options *opts)
 	opts->hooks = argv + optind;
 	opts->n_hooks = (size_t)(argc - optind);
 	if (opts->list && opts->compression_given)
-		usage_error("--list writes a list of files, which is not compressed: leave out --compress");
+		usage_error(
+			"--list writes a list of files, which is not compressed: leave out --compress");
 	if (opts->list_dir && !opts->list)
 		usage_error("--list-dir goes with --list");
 	if (!opts->list && strcmp(opts->output, "-") == 0 && isatty(STDOUT_FILENO))
@@ -296,4 +309,3 @@ void options_free(struct options *opts)
 	free(opts->defines);
 	free(opts->default_list_dir);
 }
-

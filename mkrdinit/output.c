@@ -14,8 +14,8 @@
 #include "output.h"
 
 /* Writes the image, or its list, to FD. */
-static int write_to(const struct options *opts, const struct image *img, int fd, struct newc_stats *stats, char *err,
-                    size_t err_size)
+static int write_to(const struct options *opts, const struct image *img, int fd,
+		    struct newc_stats *stats, char *err, size_t err_size)
 {
 	if (opts->list)
 		return list_write(img, opts->list_dir, fd, &stats->output_bytes, err, err_size);
@@ -30,8 +30,8 @@ int write_output(const struct options *opts, const struct image *img, struct new
 	if (strcmp(opts->output, "-") == 0) {
 		int r = write_to(opts, img, STDOUT_FILENO, stats, err, sizeof(err));
 		if (r < 0)
-			complain("unable to write the %s to standard output: %s", opts->list ? "list" : "image",
-			         err[0] ? err : strerror(-r));
+			complain("unable to write the %s to standard output: %s",
+				 opts->list ? "list" : "image", err[0] ? err : strerror(-r));
 		return r;
 	}
 
@@ -43,7 +43,8 @@ int write_output(const struct options *opts, const struct image *img, struct new
 	int fd = mkostemp(temp, O_CLOEXEC);
 	if (fd < 0) {
 		int r = -errno;
-		complain("unable to create a temporary file next to %s: %s", opts->output, strerror(-r));
+		complain("unable to create a temporary file next to %s: %s", opts->output,
+			 strerror(-r));
 		free(temp);
 		return r;
 	}
@@ -57,7 +58,8 @@ int write_output(const struct options *opts, const struct image *img, struct new
 	if (r == 0) {
 		r = write_to(opts, img, fd, stats, err, sizeof(err));
 		if (r < 0)
-			complain("unable to write %s: %s", opts->output, err[0] ? err : strerror(-r));
+			complain("unable to write %s: %s", opts->output,
+				 err[0] ? err : strerror(-r));
 	}
 	if (close(fd) < 0 && r == 0) {
 		r = -errno;
@@ -72,4 +74,3 @@ int write_output(const struct options *opts, const struct image *img, struct new
 	free(temp);
 	return r;
 }
-

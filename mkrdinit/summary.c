@@ -8,18 +8,16 @@
 #include "list.h"
 #include "summary.h"
 
-void print_summary(const struct options *opts, const struct image *img, const struct newc_stats *stats,
-                   const struct build_notes *notes)
+void print_summary(const struct options *opts, const struct image *img,
+		   const struct newc_stats *stats, const struct build_notes *notes)
 {
 	static const char *const part_names[PART_COUNT] = {
-		[PART_FILES] = "files",
-		[PART_HOOKS] = "hooks",
-		[PART_BINARIES] = "binaries",
-		[PART_MODULES] = "modules",
-		[PART_FIRMWARE] = "firmware",
-		[PART_MODULE_INDEXES] = "module indexes",
+		[PART_FILES] = "files",	      [PART_HOOKS] = "hooks",
+		[PART_BINARIES] = "binaries", [PART_MODULES] = "modules",
+		[PART_FIRMWARE] = "firmware", [PART_MODULE_INDEXES] = "module indexes",
 	};
-	size_t count[PART_COUNT] = { 0 }, dirs = 0, nodes = 0, links = 0, pipes = 0, sockets = 0, total_count = 0;
+	size_t count[PART_COUNT] = { 0 }, dirs = 0, nodes = 0, links = 0, pipes = 0, sockets = 0,
+	       total_count = 0;
 	uint64_t bytes[PART_COUNT] = { 0 }, total_bytes = 0;
 
 	for (size_t i = 0; i < img->n_nodes; i++) {
@@ -50,33 +48,37 @@ void print_summary(const struct options *opts, const struct image *img, const st
 		}
 	}
 	for (int part = 0; part < PART_COUNT; part++) {
-		fprintf(stderr, "mkrdinit: %-14s %5zu files %12llu bytes", part_names[part], count[part],
-		        (unsigned long long)bytes[part]);
+		fprintf(stderr, "mkrdinit: %-14s %5zu files %12llu bytes", part_names[part],
+			count[part], (unsigned long long)bytes[part]);
 		if (part == PART_FIRMWARE && notes->firmware_missing)
 			fprintf(stderr, " (%zu named but missing)", notes->firmware_missing);
 		fputc('\n', stderr);
 		total_count += count[part];
 		total_bytes += bytes[part];
 	}
-	fprintf(stderr, "mkrdinit: %-14s %5zu folders, %zu device nodes, %zu symlinks, %zu pipes, %zu sockets\n",
-	        "other", dirs, nodes, links, pipes, sockets);
+	fprintf(stderr,
+		"mkrdinit: %-14s %5zu folders, %zu device nodes, %zu symlinks, %zu pipes, %zu sockets\n",
+		"other", dirs, nodes, links, pipes, sockets);
 	fprintf(stderr, "mkrdinit: %-14s %5zu files %12llu bytes\n", "total", total_count,
-	        (unsigned long long)total_bytes);
+		(unsigned long long)total_bytes);
 
 	const char *where = strcmp(opts->output, "-") == 0 ? "standard output" : opts->output;
 	if (opts->list) {
-		fprintf(stderr, "mkrdinit: wrote %s: a gen_init_cpio list of %zu entries, %llu bytes%s%s\n", where,
-		        img->n_nodes, (unsigned long long)stats->output_bytes,
-		        list_needs_data_dir(img) ? ", generated files in " : "",
-		        list_needs_data_dir(img) ? opts->list_dir : "");
+		fprintf(stderr,
+			"mkrdinit: wrote %s: a gen_init_cpio list of %zu entries, %llu bytes%s%s\n",
+			where, img->n_nodes, (unsigned long long)stats->output_bytes,
+			list_needs_data_dir(img) ? ", generated files in " : "",
+			list_needs_data_dir(img) ? opts->list_dir : "");
 		return;
 	}
 	if (opts->compression == COMPRESSION_NONE)
-		fprintf(stderr, "mkrdinit: wrote %s: %zu entries, %llu bytes of cpio, uncompressed\n", where, img->n_nodes,
-		        (unsigned long long)stats->cpio_bytes);
+		fprintf(stderr,
+			"mkrdinit: wrote %s: %zu entries, %llu bytes of cpio, uncompressed\n",
+			where, img->n_nodes, (unsigned long long)stats->cpio_bytes);
 	else
-		fprintf(stderr, "mkrdinit: wrote %s: %zu entries, %llu bytes of cpio, %llu bytes with %s\n", where,
-		        img->n_nodes, (unsigned long long)stats->cpio_bytes, (unsigned long long)stats->output_bytes,
-		        compression_name(opts->compression));
+		fprintf(stderr,
+			"mkrdinit: wrote %s: %zu entries, %llu bytes of cpio, %llu bytes with %s\n",
+			where, img->n_nodes, (unsigned long long)stats->cpio_bytes,
+			(unsigned long long)stats->output_bytes,
+			compression_name(opts->compression));
 }
-

@@ -8,5 +8,5 @@
 
 /* "mkrdinit: PART N files N bytes" for each part of IMG, the other entries and the total, then where the image (or
  * its list) went and how large it is. */
-void print_summary(const struct options *opts, const struct image *img, const struct newc_stats *stats,
-                   const struct build_notes *notes);
+void print_summary(const struct options *opts, const struct image *img,
+		   const struct newc_stats *stats, const struct build_notes *notes);

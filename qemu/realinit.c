@@ -171,14 +171,13 @@ static char *slurp(const char *path)
 	buf[len] = '\0';
 	(void)close(fd);
 	return buf;
-fail:
-	{
-		int err = errno;
-		free(buf);
-		if (fd >= 0)
-			(void)close(fd);
-		errno = err;
-	}
+fail : {
+	int err = errno;
+	free(buf);
+	if (fd >= 0)
+		(void)close(fd);
+	errno = err;
+}
 	return NULL;
 }
 
@@ -300,7 +299,8 @@ static void report_kmsg(void)
 		ssize_t n = read(fd, rec, sizeof(rec) - 1);
 		char *text;
 
-		if (n < 0 && (errno == EINTR || errno == EPIPE)) /* EPIPE: records overwritten, go on */
+		if (n < 0 &&
+		    (errno == EINTR || errno == EPIPE)) /* EPIPE: records overwritten, go on */
 			continue;
 		if (n < 0 && errno != EAGAIN)
 			unable("read /dev/kmsg", errno);

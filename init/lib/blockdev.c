@@ -33,7 +33,8 @@ static void read_lower_devices(struct blockdev *dev)
 		char dev_path[128 + 256];
 		if (entry->d_name[0] == '.')
 			continue;
-		(void)snprintf(dev_path, sizeof(dev_path), "/sys/class/block/%s/dev", entry->d_name);
+		(void)snprintf(dev_path, sizeof(dev_path), "/sys/class/block/%s/dev",
+			       entry->d_name);
 		struct devnum *lower = &dev->lower[dev->n_lower];
 		if (sys_read_file(dev_path, buf, sizeof(buf)) > 0 &&
 		    sscanf(buf, "%u:%u", &lower->major, &lower->minor) == 2)
@@ -48,7 +49,8 @@ static void read_sysfs_geometry(struct blockdev *dev)
 	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/size", dev->major, dev->minor);
 	if (sys_read_file(path, buf, sizeof(buf)) > 0)
 		dev->size_bytes = strtoull(buf, NULL, 10) * 512u;
-	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", dev->major, dev->minor);
+	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", dev->major,
+		       dev->minor);
 	dev->partno = sys_read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : 0;
 	dev->disk_major = dev->major;
 	dev->disk_minor = dev->minor;
@@ -58,7 +60,8 @@ static void read_sysfs_geometry(struct blockdev *dev)
 	read_lower_devices(dev);
 	if (dev->partno > 0) {
 		/* A partition's sysfs folder sits inside its disk's. */
-		(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", dev->major, dev->minor);
+		(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", dev->major,
+			       dev->minor);
 		if (sys_read_file(path, buf, sizeof(buf)) > 0)
 			(void)sscanf(buf, "%u:%u", &dev->disk_major, &dev->disk_minor);
 	}
@@ -81,8 +84,8 @@ int blockdev_probe(struct blockdev *dev)
 	int r = blkid_probe_set_device(probe, fd, 0, 0);
 	if (r == 0) {
 		blkid_probe_enable_superblocks(probe, 1);
-		blkid_probe_set_superblocks_flags(probe, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID |
-							 BLKID_SUBLKS_LABEL);
+		blkid_probe_set_superblocks_flags(
+			probe, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL);
 		blkid_probe_enable_partitions(probe, 1);
 		blkid_probe_set_partitions_flags(probe, BLKID_PARTS_ENTRY_DETAILS);
 		/* 1 means nothing found, -2 means two signatures disagree: both leave TYPE empty. */

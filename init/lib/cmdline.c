@@ -305,16 +305,20 @@ static int on_rd_lvm(struct boot_options *opts, const char *value, const char **
  * lvm would read as an option). */
 static int on_rd_lvm_vg(struct boot_options *opts, const char *value, const char **reason)
 {
-	if (!value || !*value || value[0] == '-' || strspn(value, "abcdefghijklmnopqrstuvwxyz"
-				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-") != strlen(value)) {
-		*reason = "expected a volume group name (letters, digits, +_.-, not starting with -)";
+	if (!value || !*value || value[0] == '-' ||
+	    strspn(value,
+		   "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-") != strlen(value)) {
+		*reason =
+			"expected a volume group name (letters, digits, +_.-, not starting with -)";
 		return -EINVAL;
 	}
 	if (opts->lvm_vg_count == CMDLINE_LIST_MAX) {
 		*reason = "more than 8 given: this one ignored";
 		return -E2BIG;
 	}
-	int r = copy_value(opts->lvm_vg[opts->lvm_vg_count], sizeof(opts->lvm_vg[0]), value, reason);
+	int r = copy_value(opts->lvm_vg[opts->lvm_vg_count], sizeof(opts->lvm_vg[0]), value,
+			   reason);
 	if (r == 0)
 		opts->lvm_vg_count++;
 	return r;
@@ -343,9 +347,10 @@ static int copy_luks_uuid(char *dst, const char *value, size_t len, const char *
 }
 
 /* The next slot of a repeatable parameter's list, or NULL (and a reason) when it is full. */
-#define LIST_SLOT(list, count, reason)                                                             \
-	((count) < CMDLINE_LIST_MAX ? &(list)[(count)] :                                         \
-				      (*(reason) = "given more than 8 times: this one ignored", NULL))
+#define LIST_SLOT(list, count, reason) \
+	((count) < CMDLINE_LIST_MAX    \
+		 ? &(list)[(count)]    \
+		 : (*(reason) = "given more than 8 times: this one ignored", NULL))
 
 static int on_rd_luks(struct boot_options *opts, const char *value, const char **reason)
 {
@@ -385,9 +390,11 @@ static int on_rd_luks_name(struct boot_options *opts, const char *value, const c
 	struct luks_options *l = &opts->luks;
 	const char *name;
 	if (!value || l->name_count == CMDLINE_LIST_MAX ||
-	    !split_uuid(value, l->names[l->name_count].uuid, &name) || !*name || strchr(name, '/')) {
-		*reason = l->name_count == CMDLINE_LIST_MAX ? "given more than 8 times: this one ignored" :
-							      "expected UUID=NAME";
+	    !split_uuid(value, l->names[l->name_count].uuid, &name) || !*name ||
+	    strchr(name, '/')) {
+		*reason = l->name_count == CMDLINE_LIST_MAX
+			? "given more than 8 times: this one ignored"
+			: "expected UUID=NAME";
 		return -EINVAL;
 	}
 	int r = copy_value(l->names[l->name_count].name, sizeof(l->names[0].name), name, reason);
@@ -402,7 +409,8 @@ static int on_rd_luks_key(struct boot_options *opts, const char *value, const ch
 {
 	struct luks_options *l = &opts->luks;
 	if (!value || !*value || l->key_count == CMDLINE_LIST_MAX) {
-		*reason = !value || !*value ? "expected KEYFILE[:KEYDEV]" : "given more than 8 times: this one ignored";
+		*reason = !value || !*value ? "expected KEYFILE[:KEYDEV]"
+					    : "given more than 8 times: this one ignored";
 		return -EINVAL;
 	}
 	char text[CMDLINE_VALUE_MAX];
@@ -419,13 +427,16 @@ static int on_rd_luks_key(struct boot_options *opts, const char *value, const ch
 		*keydev++ = '\0';
 		luksdev = strrchr(keydev, ':');
 		/* MAJ:MIN has a colon too: a third field is dracut's only if it names a device. */
-		if (luksdev && (strncmp(luksdev + 1, "UUID=", 5) == 0 || strncmp(luksdev + 1, "luks-", 5) == 0 ||
-				strncmp(luksdev + 1, "/dev/", 5) == 0))
+		if (luksdev &&
+		    (strncmp(luksdev + 1, "UUID=", 5) == 0 ||
+		     strncmp(luksdev + 1, "luks-", 5) == 0 ||
+		     strncmp(luksdev + 1, "/dev/", 5) == 0))
 			*luksdev++ = '\0';
 		else
 			luksdev = NULL;
 	}
-	if (path[0] != '/' || strlen(path) >= sizeof(key.path) || (keydev && strlen(keydev) >= sizeof(key.device))) {
+	if (path[0] != '/' || strlen(path) >= sizeof(key.path) ||
+	    (keydev && strlen(keydev) >= sizeof(key.device))) {
 		*reason = "expected an absolute KEYFILE";
 		return -EINVAL;
 	}
@@ -433,8 +444,10 @@ static int on_rd_luks_key(struct boot_options *opts, const char *value, const ch
 	(void)snprintf(key.device, sizeof(key.device), "%s", keydev ? keydev : "");
 	if (luksdev) {
 		const char *u = strncmp(luksdev, "UUID=", 5) == 0 ? luksdev + 5 : luksdev;
-		if (strncmp(u, "/dev/", 5) == 0 || copy_luks_uuid(key.uuid, u, strlen(u), reason) < 0) {
-			*reason = "rdinit takes the LUKS device of rd.luks.key= as UUID= or luks-UUID";
+		if (strncmp(u, "/dev/", 5) == 0 ||
+		    copy_luks_uuid(key.uuid, u, strlen(u), reason) < 0) {
+			*reason =
+				"rdinit takes the LUKS device of rd.luks.key= as UUID= or luks-UUID";
 			return -EINVAL;
 		}
 	}
@@ -446,21 +459,22 @@ static int on_rd_luks_options(struct boot_options *opts, const char *value, cons
 {
 	struct luks_options *l = &opts->luks;
 	if (!value || !*value || l->options_count == CMDLINE_LIST_MAX) {
-		*reason = !value || !*value ? "expected OPTIONS or UUID=OPTIONS" :
-					      "given more than 8 times: this one ignored";
+		*reason = !value || !*value ? "expected OPTIONS or UUID=OPTIONS"
+					    : "given more than 8 times: this one ignored";
 		return -EINVAL;
 	}
 	const char *options = value;
 	if (!split_uuid(value, l->options[l->options_count].uuid, &options))
 		l->options[l->options_count].uuid[0] = '\0';
-	int r = copy_value(l->options[l->options_count].options, sizeof(l->options[0].options), options,
-			   reason);
+	int r = copy_value(l->options[l->options_count].options, sizeof(l->options[0].options),
+			   options, reason);
 	if (r == 0)
 		l->options_count++;
 	return r;
 }
 
-static int on_rd_luks_allow_discards(struct boot_options *opts, const char *value, const char **reason)
+static int on_rd_luks_allow_discards(struct boot_options *opts, const char *value,
+				     const char **reason)
 {
 	struct luks_options *l = &opts->luks;
 	if (!value) {
@@ -574,8 +588,7 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		if (strcmp(bad_name, "root") == 0)
 			opts->root_ok = false;
 		note_problem(opts, bad_name, "unterminated quote: it and all after it ignored");
-	}
-	else if (r == -E2BIG)
+	} else if (r == -E2BIG)
 		note_problem(opts, "(command line)", "longer than 4096 bytes: ignored");
 }
 

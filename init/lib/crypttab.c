@@ -35,8 +35,15 @@ static void note_unsupported(char *list, size_t size, const char *option, size_t
 /* Options that change nothing in an initramfs, or that systemd and Debian use to say when to
  * unlock: accepted as they are. */
 static const char *const harmless[] = {
-	"luks",	    "initramfs", "x-initrd.attach", "_netdev",		  "no-read-workqueue",
-	"no-write-workqueue", "same-cpu-crypt", "submit-from-crypt-cpus", "headless=false",
+	"luks",
+	"initramfs",
+	"x-initrd.attach",
+	"_netdev",
+	"no-read-workqueue",
+	"no-write-workqueue",
+	"same-cpu-crypt",
+	"submit-from-crypt-cpus",
+	"headless=false",
 };
 
 static int apply_option(struct crypt_target *t, const char *opt, size_t len, char *unsupported,
@@ -130,7 +137,8 @@ int crypttab_parse_line(const char *line, struct crypt_target *target, char *uns
 	if (*p == '\0' || *p == '\n' || *p == '#')
 		return 0;
 	if (next_field(&p, name, sizeof(name)) < 0 || next_field(&p, source, sizeof(source)) < 0 ||
-	    next_field(&p, keyfile, sizeof(keyfile)) < 0 || next_field(&p, options, sizeof(options)) < 0) {
+	    next_field(&p, keyfile, sizeof(keyfile)) < 0 ||
+	    next_field(&p, options, sizeof(options)) < 0) {
 		*reason = "a field is too long";
 		return -EINVAL;
 	}

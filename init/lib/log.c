@@ -125,5 +125,6 @@ void timeline_mark(const char *stage_fmt, ...)
 	va_start(ap, stage_fmt);
 	(void)vsnprintf(stage, sizeof(stage), stage_fmt, ap);
 	va_end(ap);
-	log_msg(LOG_LEVEL_INFO, "timeline: +%llu ms %s", (unsigned long long)timeline_now_ms(), stage);
+	log_msg(LOG_LEVEL_INFO, "timeline: +%llu ms %s", (unsigned long long)timeline_now_ms(),
+		stage);
 }

@@ -6,7 +6,8 @@
 
 #include "luksplan.h"
 
-__attribute__((format(printf, 2, 3))) static void problem(struct luks_plan *plan, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void problem(struct luks_plan *plan, const char *fmt,
+							  ...)
 {
 	if (plan->problem_count == LUKS_PROBLEMS_MAX)
 		return;
@@ -19,7 +20,8 @@ __attribute__((format(printf, 2, 3))) static void problem(struct luks_plan *plan
 static struct crypt_target *add_target(struct luks_plan *plan, const struct crypt_target *from)
 {
 	if (plan->count == LUKS_TARGETS_MAX) {
-		problem(plan, "more than %d devices to unlock: %s left out", LUKS_TARGETS_MAX, from->name);
+		problem(plan, "more than %d devices to unlock: %s left out", LUKS_TARGETS_MAX,
+			from->name);
 		return NULL;
 	}
 	plan->targets[plan->count] = *from;
@@ -31,20 +33,22 @@ static bool is_uuid(const struct crypt_target *t, const char *uuid, bool prefix)
 {
 	if (t->source.kind != ROOT_BY_UUID)
 		return false;
-	return prefix ? strncasecmp(t->source.value, uuid, strlen(uuid)) == 0 :
-			strcasecmp(t->source.value, uuid) == 0;
+	return prefix ? strncasecmp(t->source.value, uuid, strlen(uuid)) == 0
+		      : strcasecmp(t->source.value, uuid) == 0;
 }
 
 static int find_uuid(const struct luks_plan *plan, const char *uuid)
 {
 	for (size_t i = 0; i < plan->count; i++)
-		if (is_uuid(&plan->targets[i], uuid, plan->uuid_prefix[i]) || is_uuid(&plan->targets[i], uuid, true))
+		if (is_uuid(&plan->targets[i], uuid, plan->uuid_prefix[i]) ||
+		    is_uuid(&plan->targets[i], uuid, true))
 			return (int)i;
 	return -1;
 }
 
 /* The crypttab's lines, parsed; problems said, unsupported options named and left out. */
-static size_t read_crypttab(struct luks_plan *plan, const char *text, struct crypt_target *tab, size_t max)
+static size_t read_crypttab(struct luks_plan *plan, const char *text, struct crypt_target *tab,
+			    size_t max)
 {
 	size_t count = 0, number = 0;
 	for (const char *line = text; line && *line; number++) {
@@ -62,12 +66,14 @@ static size_t read_crypttab(struct luks_plan *plan, const char *text, struct cry
 		if (r == 0)
 			continue;
 		if (unsupported[0])
-			problem(plan, "crypttab line %zu (%s): options rdinit does not support, ignored: %s",
+			problem(plan,
+				"crypttab line %zu (%s): options rdinit does not support, ignored: %s",
 				number + 1, t.name, unsupported);
 		if (count < max)
 			tab[count++] = t;
 		else
-			problem(plan, "crypttab line %zu (%s) ignored: more than %zu lines", number + 1, t.name, max);
+			problem(plan, "crypttab line %zu (%s) ignored: more than %zu lines",
+				number + 1, t.name, max);
 	}
 	return count;
 }
@@ -79,7 +85,8 @@ static void add_named(struct luks_plan *plan, const struct crypt_target *tab, si
 	int existing = find_uuid(plan, uuid);
 	if (existing >= 0) {
 		if (name)
-			(void)snprintf(plan->targets[existing].name, sizeof(plan->targets[0].name), "%s", name);
+			(void)snprintf(plan->targets[existing].name, sizeof(plan->targets[0].name),
+				       "%s", name);
 		return;
 	}
 	struct crypt_target t = plan->template;
@@ -114,11 +121,13 @@ static void add_cryptdevice(struct luks_plan *plan, const struct luks_options *o
 	struct crypt_target t = plan->template;
 	const char *reason;
 	if (!*name || strchr(name, '/') || root_spec_parse(text, &t.source, &reason) < 0) {
-		problem(plan, "cryptdevice=%s ignored: expected DEVICE:NAME[:OPTIONS]", opts->cryptdevice);
+		problem(plan, "cryptdevice=%s ignored: expected DEVICE:NAME[:OPTIONS]",
+			opts->cryptdevice);
 		return;
 	}
 	(void)snprintf(t.name, sizeof(t.name), "%s", name);
-	for (char *save = NULL, *o = options ? strtok_r(options, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *o = options ? strtok_r(options, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save)) {
 		if (strcmp(o, "allow-discards") == 0)
 			t.discard = true;
 		else
@@ -140,7 +149,8 @@ static void add_cryptdevice(struct luks_plan *plan, const struct luks_options *o
 				problem(plan, "cryptkey=%s ignored: %s", opts->cryptkey, reason);
 			}
 		} else {
-			problem(plan, "cryptkey=%s ignored: rdinit takes rootfs:PATH or DEVICE:FSTYPE:PATH",
+			problem(plan,
+				"cryptkey=%s ignored: rdinit takes rootfs:PATH or DEVICE:FSTYPE:PATH",
 				opts->cryptkey);
 		}
 	}
@@ -151,7 +161,8 @@ static void add_cryptdevice(struct luks_plan *plan, const struct luks_options *o
  * UUID, or ("" for uuid) to all and to the template. */
 typedef void target_setting(struct crypt_target *t, const void *what, struct luks_plan *plan);
 
-static void for_uuid(struct luks_plan *plan, const char *uuid, target_setting *apply, const void *what)
+static void for_uuid(struct luks_plan *plan, const char *uuid, target_setting *apply,
+		     const void *what)
 {
 	if (!uuid[0])
 		apply(&plan->template, what, plan);
@@ -163,7 +174,9 @@ static void for_uuid(struct luks_plan *plan, const char *uuid, target_setting *a
 		}
 	}
 	if (!any)
-		problem(plan, "no LUKS device to unlock has UUID %s: its rd.luks.* setting is unused", uuid);
+		problem(plan,
+			"no LUKS device to unlock has UUID %s: its rd.luks.* setting is unused",
+			uuid);
 }
 
 static void apply_key(struct crypt_target *t, const void *what, struct luks_plan *plan)
@@ -190,7 +203,8 @@ static void apply_options(struct crypt_target *t, const void *what, struct luks_
 	if (crypt_target_options(t, what, unsupported, sizeof(unsupported), &reason) < 0)
 		problem(plan, "rd.luks.options=%s: %s", (const char *)what, reason);
 	else if (unsupported[0] && t == &plan->template)
-		problem(plan, "rd.luks.options=: options rdinit does not support, ignored: %s", unsupported);
+		problem(plan, "rd.luks.options=: options rdinit does not support, ignored: %s",
+			unsupported);
 }
 
 static void apply_discard(struct crypt_target *t, const void *what, struct luks_plan *plan)
@@ -206,7 +220,9 @@ void luks_plan(const struct luks_options *opts, const char *crypttab, struct luk
 	if (!opts->enabled)
 		return;
 	static struct crypt_target tab[LUKS_TARGETS_MAX];
-	size_t tab_count = opts->crypttab && crypttab ? read_crypttab(plan, crypttab, tab, LUKS_TARGETS_MAX) : 0;
+	size_t tab_count = opts->crypttab && crypttab
+		? read_crypttab(plan, crypttab, tab, LUKS_TARGETS_MAX)
+		: 0;
 
 	if (opts->uuid_count || opts->name_count) {
 		for (size_t i = 0; i < opts->name_count; i++)
@@ -220,8 +236,8 @@ void luks_plan(const struct luks_options *opts, const char *crypttab, struct luk
 	}
 	if (opts->cryptdevice[0])
 		add_cryptdevice(plan, opts);
-	plan->any_device = plan->count == 0 && tab_count == 0 && !opts->uuid_count && !opts->name_count &&
-			   !opts->cryptdevice[0];
+	plan->any_device = plan->count == 0 && tab_count == 0 && !opts->uuid_count &&
+		!opts->name_count && !opts->cryptdevice[0];
 
 	for (size_t i = 0; i < opts->key_count; i++)
 		for_uuid(plan, opts->keys[i].uuid, apply_key, &opts->keys[i]);
@@ -233,13 +249,16 @@ void luks_plan(const struct luks_options *opts, const char *crypttab, struct luk
 		for_uuid(plan, opts->discard_uuids[i], apply_discard, NULL);
 }
 
-int luks_plan_target(const struct luks_plan *plan, const struct blockdev *dev, const struct devices *known)
+int luks_plan_target(const struct luks_plan *plan, const struct blockdev *dev,
+		     const struct devices *known)
 {
 	for (size_t i = 0; i < plan->count; i++) {
 		const struct crypt_target *t = &plan->targets[i];
-		if (plan->uuid_prefix[i] ? t->source.kind == ROOT_BY_UUID && dev->uuid[0] &&
-						   strncasecmp(dev->uuid, t->source.value, strlen(t->source.value)) == 0 :
-					   root_spec_matches(&t->source, dev, known->list, known->count))
+		if (plan->uuid_prefix[i]
+			    ? t->source.kind == ROOT_BY_UUID && dev->uuid[0] &&
+				    strncasecmp(dev->uuid, t->source.value,
+						strlen(t->source.value)) == 0
+			    : root_spec_matches(&t->source, dev, known->list, known->count))
 			return (int)i;
 	}
 	return -1;

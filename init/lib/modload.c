@@ -55,7 +55,8 @@ void modload_close(struct kmod_ctx *ctx)
 static bool module_is_loaded(struct kmod_module *mod)
 {
 	int state = kmod_module_get_initstate(mod);
-	return state == KMOD_MODULE_LIVE || state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_COMING;
+	return state == KMOD_MODULE_LIVE || state == KMOD_MODULE_BUILTIN ||
+		state == KMOD_MODULE_COMING;
 }
 
 static void copy_name(char *dst, size_t size, const char *src)
@@ -97,8 +98,8 @@ int modload_alias(struct kmod_ctx *ctx, const char *alias, struct module_refusal
 	kmod_list_foreach(item, list) {
 		struct kmod_module *mod = kmod_module_get_module(item);
 		if (!module_is_loaded(mod)) {
-			r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL,
-							    NULL, NULL);
+			r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL,
+							    NULL, NULL, NULL);
 			if (r == 0) {
 				inserted++;
 			} else if (r < 0 && r != -EEXIST && !first_error) {

@@ -19,9 +19,10 @@ int prompt_open_consoles(int *fds, size_t max)
 	char active[256], path[64];
 	size_t count = 0;
 	if (sys_read_file("/sys/class/tty/console/active", active, sizeof(active)) > 0) {
-		for (char *save = NULL, *name = strtok_r(active, " \t\n", &save); name && count < max;
-		     name = strtok_r(NULL, " \t\n", &save)) {
-			if (strchr(name, '/') || snprintf(path, sizeof(path), "/dev/%s", name) >= (int)sizeof(path))
+		for (char *save = NULL, *name = strtok_r(active, " \t\n", &save);
+		     name && count < max; name = strtok_r(NULL, " \t\n", &save)) {
+			if (strchr(name, '/') ||
+			    snprintf(path, sizeof(path), "/dev/%s", name) >= (int)sizeof(path))
 				continue;
 			int fd = sys_open(path, O_RDWR | O_NOCTTY, 0);
 			if (fd >= 0)

@@ -10,7 +10,9 @@ const char *module_file_compression(const char *path)
 {
 	static const struct {
 		const char *suffix, *compression;
-	} suffixes[] = { { ".ko", "" }, { ".ko.xz", "xz" }, { ".ko.zst", "zstd" }, { ".ko.gz", "gzip" } };
+	} suffixes[] = {
+		{ ".ko", "" }, { ".ko.xz", "xz" }, { ".ko.zst", "zstd" }, { ".ko.gz", "gzip" }
+	};
 	size_t len = strlen(path);
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		size_t n = strlen(suffixes[i].suffix);
@@ -20,17 +22,17 @@ const char *module_file_compression(const char *path)
 	return NULL;
 }
 
-enum refusal_cause refusal_cause(const struct module_refusal *refusal, const char *kernel_compression,
-				 bool same_kernel)
+enum refusal_cause refusal_cause(const struct module_refusal *refusal,
+				 const char *kernel_compression, bool same_kernel)
 {
 	switch (-refusal->error) {
-	case ENOKEY:		/* unsigned, under enforcement */
-	case EKEYREJECTED:	/* signed with a key the kernel does not trust */
+	case ENOKEY:	   /* unsigned, under enforcement */
+	case EKEYREJECTED: /* signed with a key the kernel does not trust */
 	case EKEYEXPIRED:
 	case EKEYREVOKED:
-	case EBADMSG:		/* a signature that does not parse */
-	case ENOPKG:		/* a signature in crypto the kernel lacks */
-	case EPERM:		/* lockdown, which refuses unsigned modules with EPERM */
+	case EBADMSG: /* a signature that does not parse */
+	case ENOPKG:  /* a signature in crypto the kernel lacks */
+	case EPERM:   /* lockdown, which refuses unsigned modules with EPERM */
 		return REFUSED_SIGNATURE;
 	}
 	if (!same_kernel)
@@ -50,6 +52,7 @@ void kernel_module_abilities(char *compression, size_t size, bool *sig_enforced)
 	if (sys_read_file("/sys/module/compression", compression, size) <= 0)
 		compression[0] = '\0';
 	compression[strcspn(compression, "\n")] = '\0';
-	*sig_enforced = sys_read_file("/sys/module/module/parameters/sig_enforce", buf, sizeof(buf)) > 0 &&
-			buf[0] == 'Y';
+	*sig_enforced = sys_read_file("/sys/module/module/parameters/sig_enforce", buf,
+				      sizeof(buf)) > 0 &&
+		buf[0] == 'Y';
 }

@@ -91,7 +91,8 @@ static int parse_partuuid(const char *text, struct root_spec *spec, const char *
 	return 0;
 }
 
-static bool parse_unsigned(const char *s, size_t len, int base, unsigned long max, unsigned long *out)
+static bool parse_unsigned(const char *s, size_t len, int base, unsigned long max,
+			   unsigned long *out)
 {
 	if (len == 0 || len > 16)
 		return false;
@@ -152,7 +153,8 @@ int root_spec_parse(const char *text, struct root_spec *spec, const char **reaso
 		spec->kind = ROOT_BY_UUID;
 		return copy_lower_hex(spec->value, rest, strlen(rest), reason);
 	}
-	if (starts_with(text, "/dev/disk/by-partuuid/", &rest) || starts_with(text, "PARTUUID=", &rest)) {
+	if (starts_with(text, "/dev/disk/by-partuuid/", &rest) ||
+	    starts_with(text, "PARTUUID=", &rest)) {
 		spec->kind = ROOT_BY_PARTUUID;
 		return parse_partuuid(rest, spec, reason);
 	}
@@ -167,7 +169,8 @@ int root_spec_parse(const char *text, struct root_spec *spec, const char **reaso
 	}
 	if (starts_with(text, "/dev/mapper/", &rest)) {
 		spec->kind = ROOT_BY_DM_NAME;
-		if (!*rest || strchr(rest, '/') || strlen(rest) >= sizeof((struct blockdev *)0)->dm_name) {
+		if (!*rest || strchr(rest, '/') ||
+		    strlen(rest) >= sizeof((struct blockdev *)0)->dm_name) {
 			*reason = "not a device-mapper name under /dev/mapper/";
 			return -EINVAL;
 		}
@@ -175,7 +178,8 @@ int root_spec_parse(const char *text, struct root_spec *spec, const char **reaso
 		return 0;
 	}
 	if (starts_with(text, "/dev/disk/", &rest)) {
-		*reason = "only the by-uuid, by-label, by-partuuid and by-partlabel links are understood";
+		*reason =
+			"only the by-uuid, by-label, by-partuuid and by-partlabel links are understood";
 		return -EINVAL;
 	}
 	if (starts_with(text, "/dev/", &rest)) {
@@ -225,8 +229,8 @@ bool root_spec_matches(const struct root_spec *spec, const struct blockdev *dev,
 		if (!base && dev->partuuid[0] && strcasecmp(dev->partuuid, spec->value) == 0)
 			base = dev;
 		return base && base->partno > 0 && dev->disk_major == base->disk_major &&
-		       dev->disk_minor == base->disk_minor &&
-		       dev->partno == base->partno + spec->partnroff;
+			dev->disk_minor == base->disk_minor &&
+			dev->partno == base->partno + spec->partnroff;
 	}
 	return false;
 }
@@ -234,13 +238,20 @@ bool root_spec_matches(const struct root_spec *spec, const struct blockdev *dev,
 const char *root_spec_kind_name(enum root_kind kind)
 {
 	switch (kind) {
-	case ROOT_BY_DEVNAME: return "device name";
-	case ROOT_BY_UUID: return "UUID";
-	case ROOT_BY_LABEL: return "LABEL";
-	case ROOT_BY_PARTUUID: return "PARTUUID";
-	case ROOT_BY_PARTLABEL: return "PARTLABEL";
-	case ROOT_BY_DEVNUM: return "MAJ:MIN";
-	case ROOT_BY_DM_NAME: return "device-mapper name";
+	case ROOT_BY_DEVNAME:
+		return "device name";
+	case ROOT_BY_UUID:
+		return "UUID";
+	case ROOT_BY_LABEL:
+		return "LABEL";
+	case ROOT_BY_PARTUUID:
+		return "PARTUUID";
+	case ROOT_BY_PARTLABEL:
+		return "PARTLABEL";
+	case ROOT_BY_DEVNUM:
+		return "MAJ:MIN";
+	case ROOT_BY_DM_NAME:
+		return "device-mapper name";
 	}
 	return "?";
 }

@@ -62,8 +62,9 @@ static int wait_child(pid_t pid, int timeout_ms, int *wstatus)
 		struct timespec wait = { 1, 0 };
 		if (timeout_ms >= 0) {
 			(void)clock_gettime(CLOCK_MONOTONIC, &now);
-			long long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000LL +
-						       (now.tv_nsec - start.tv_nsec) / 1000000);
+			long long left = timeout_ms -
+				((now.tv_sec - start.tv_sec) * 1000LL +
+				 (now.tv_nsec - start.tv_nsec) / 1000000);
 			if (left <= 0)
 				return -ETIMEDOUT;
 			if (left < 1000)

@@ -63,7 +63,7 @@ static bool is_mount_root(int dirfd, const char *name)
 	if (syscall(SYS_statx, dirfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
 		return false;
 	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+		(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
 /* Frees what dirfd holds (and closes it). Never follows a symlink, never enters another
@@ -93,8 +93,9 @@ static void wipe_dir(int dir_fd, dev_t root_dev, bool dry_run, int depth,
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			int sub = depth < WIPE_MAX_DEPTH ?
-				sys_openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0) : -ELOOP;
+			int sub = depth < WIPE_MAX_DEPTH
+				? sys_openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0)
+				: -ELOOP;
 			if (sub < 0) {
 				report->not_removed++;
 				continue;
@@ -144,8 +145,8 @@ static void move_api_mounts(const struct switch_root_request *req, dev_t old_dev
 	for (size_t i = 0; i < sizeof(api_mounts) / sizeof(api_mounts[0]); i++) {
 		char from[4096], to[4096];
 		struct stat st;
-		(void)snprintf(from, sizeof(from), "%s%s", strcmp(req->old_root, "/") ? req->old_root : "",
-			       api_mounts[i]);
+		(void)snprintf(from, sizeof(from), "%s%s",
+			       strcmp(req->old_root, "/") ? req->old_root : "", api_mounts[i]);
 		(void)snprintf(to, sizeof(to), "%s%s", req->new_root, api_mounts[i]);
 		if (stat(from, &st) < 0 || st.st_dev == old_dev)
 			continue;
@@ -177,8 +178,9 @@ int switch_root(const struct switch_root_request *req, struct switch_root_report
 	move_api_mounts(req, old_st.st_dev);
 	/* Move the new root over the old one before deleting anything: from then on the new
 	 * root is not inside the tree the wipe walks, whatever links point where. */
-	if (chdir(req->new_root) < 0 || sys_mount(req->new_root, req->old_root, NULL, MS_MOVE, NULL) < 0 ||
-	    chroot(".") < 0 || chdir("/") < 0) {
+	if (chdir(req->new_root) < 0 ||
+	    sys_mount(req->new_root, req->old_root, NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0) {
 		r = -errno;
 		report->failed_check = "the new root can be moved onto the old one";
 		(void)close(oldfd);

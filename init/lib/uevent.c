@@ -86,7 +86,8 @@ int uevent_parse_sysfs(char *buf, size_t len, struct uevent *ev)
 
 int uevent_monitor_open(int rcvbuf_bytes)
 {
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			NETLINK_KOBJECT_UEVENT);
 	if (fd < 0)
 		return -errno;
 	int size = rcvbuf_bytes, on = 1;
@@ -140,7 +141,8 @@ int uevent_monitor_receive(int fd, char *buf, struct uevent *ev)
 	return uevent_parse_netlink(buf, (size_t)len, ev);
 }
 
-static int for_each_entry(int dirfd, int (*visit)(int dirfd, const char *name, void *ctx), void *ctx)
+static int for_each_entry(int dirfd, int (*visit)(int dirfd, const char *name, void *ctx),
+			  void *ctx)
 {
 	DIR *dir = fdopendir(dirfd);
 	if (!dir) {

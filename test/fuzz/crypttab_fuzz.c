@@ -15,10 +15,11 @@
 static bool same_target(const struct crypt_target *a, const struct crypt_target *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->source.kind == b->source.kind &&
-	       strcmp(a->source.value, b->source.value) == 0 && strcmp(a->keyfile, b->keyfile) == 0 &&
-	       strcmp(a->header, b->header) == 0 && a->keyfile_offset == b->keyfile_offset &&
-	       a->keyfile_size == b->keyfile_size && a->tries == b->tries && a->keyslot == b->keyslot &&
-	       a->discard == b->discard && a->readonly == b->readonly && a->noauto == b->noauto;
+		strcmp(a->source.value, b->source.value) == 0 &&
+		strcmp(a->keyfile, b->keyfile) == 0 && strcmp(a->header, b->header) == 0 &&
+		a->keyfile_offset == b->keyfile_offset && a->keyfile_size == b->keyfile_size &&
+		a->tries == b->tries && a->keyslot == b->keyslot && a->discard == b->discard &&
+		a->readonly == b->readonly && a->noauto == b->noauto;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -43,35 +44,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	require(strlen(unsupported) < sizeof(unsupported), "unsupported list overran");
 	require(!t.keyfile[0] || t.keyfile[0] == '/', "key file '%s' is not absolute", t.keyfile);
 	require(!t.header[0] || t.header[0] == '/', "header '%s' is not absolute", t.header);
-	require(t.tries >= 0 && t.tries <= 1000 && t.keyslot >= -1 && t.keyslot <= 31, "tries %d, key slot %d",
-		t.tries, t.keyslot);
+	require(t.tries >= 0 && t.tries <= 1000 && t.keyslot >= -1 && t.keyslot <= 31,
+		"tries %d, key slot %d", t.tries, t.keyslot);
 	if (!unsupported[0] && !t.keydev_set && t.source.kind != ROOT_BY_LABEL &&
 	    t.source.kind != ROOT_BY_PARTLABEL && t.source.kind != ROOT_BY_DEVNUM) {
 		/* Written back in a canonical form, the entry reads the same. */
 		char again[1400], options[400];
-		(void)snprintf(options, sizeof(options), "luks%s%s%s,tries=%d,keyfile-offset=%llu,keyfile-size=%llu",
-			       t.discard ? ",discard" : "", t.readonly ? ",readonly" : "", t.noauto ? ",noauto" : "",
-			       t.tries, t.keyfile_offset, t.keyfile_size);
+		(void)snprintf(options, sizeof(options),
+			       "luks%s%s%s,tries=%d,keyfile-offset=%llu,keyfile-size=%llu",
+			       t.discard ? ",discard" : "", t.readonly ? ",readonly" : "",
+			       t.noauto ? ",noauto" : "", t.tries, t.keyfile_offset,
+			       t.keyfile_size);
 		if (t.keyslot >= 0)
-			(void)snprintf(options + strlen(options), sizeof(options) - strlen(options), ",key-slot=%d",
-				       t.keyslot);
+			(void)snprintf(options + strlen(options), sizeof(options) - strlen(options),
+				       ",key-slot=%d", t.keyslot);
 		if (t.header[0])
-			(void)snprintf(options + strlen(options), sizeof(options) - strlen(options), ",header=%s",
-				       t.header);
-		const char *prefix = t.source.kind == ROOT_BY_UUID	 ? "UUID=" :
-				     t.source.kind == ROOT_BY_PARTUUID ? "PARTUUID=" :
-				     t.source.kind == ROOT_BY_DM_NAME  ? "/dev/mapper/" :
-									 "/dev/";
+			(void)snprintf(options + strlen(options), sizeof(options) - strlen(options),
+				       ",header=%s", t.header);
+		const char *prefix = t.source.kind == ROOT_BY_UUID ? "UUID="
+			: t.source.kind == ROOT_BY_PARTUUID	   ? "PARTUUID="
+			: t.source.kind == ROOT_BY_DM_NAME	   ? "/dev/mapper/"
+								   : "/dev/";
 		if (t.source.kind == ROOT_BY_PARTUUID && t.source.partnroff)
 			return 0;
-		(void)snprintf(again, sizeof(again), "%s %s%s %s %s", t.name, prefix, t.source.value,
-			       t.keyfile[0] ? t.keyfile : "none", options);
+		(void)snprintf(again, sizeof(again), "%s %s%s %s %s", t.name, prefix,
+			       t.source.value, t.keyfile[0] ? t.keyfile : "none", options);
 		struct crypt_target u;
 		char unsupported2[64];
 		const char *reason2;
-		int r2 = crypttab_parse_line(again, &u, unsupported2, sizeof(unsupported2), &reason2);
-		require(r2 == 1 && same_target(&t, &u), "'%s' written back as '%s' reads differently (%d)", line,
-			again, r2);
+		int r2 = crypttab_parse_line(again, &u, unsupported2, sizeof(unsupported2),
+					     &reason2);
+		require(r2 == 1 && same_target(&t, &u),
+			"'%s' written back as '%s' reads differently (%d)", line, again, r2);
 	}
 	return 0;
 }

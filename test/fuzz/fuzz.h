@@ -22,8 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #error "define FUZZ_TARGET to the target's name before including fuzz.h"
 #endif
 
-__attribute__((format(printf, 2, 3)))
-static void require(bool condition, const char *what, ...)
+__attribute__((format(printf, 2, 3))) static void require(bool condition, const char *what, ...)
 {
 	if (condition)
 		return;
@@ -75,13 +74,16 @@ int main(int argc, char **argv)
 			int n = scandir(argv[i], &names, NULL, by_name);
 			for (int j = 0; j < n; j++) {
 				char path[4096];
-				(void)snprintf(path, sizeof(path), "%s/%s", argv[i], names[j]->d_name);
-				if (names[j]->d_name[0] != '.' && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+				(void)snprintf(path, sizeof(path), "%s/%s", argv[i],
+					       names[j]->d_name);
+				if (names[j]->d_name[0] != '.' && stat(path, &st) == 0 &&
+				    S_ISREG(st.st_mode))
 					failed |= run_file(path);
 				free(names[j]);
 			}
 			if (n < 0)
-				printf("not ok %d - unable to list %s\n", ++fuzz_count, argv[i]), failed = 1;
+				printf("not ok %d - unable to list %s\n", ++fuzz_count, argv[i]),
+					failed = 1;
 			else
 				free(names);
 		} else

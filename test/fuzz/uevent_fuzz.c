@@ -16,22 +16,23 @@
 #include "uevent.h"
 
 static const char *const keys[] = {
-	"ACTION", "DEVPATH", "SUBSYSTEM", "DEVNAME", "DEVTYPE", "MODALIAS", "MAJOR", "MINOR", "PARTN",
+	"ACTION",   "DEVPATH", "SUBSYSTEM", "DEVNAME", "DEVTYPE",
+	"MODALIAS", "MAJOR",   "MINOR",	    "PARTN",
 };
 
 static const char *field(const struct uevent *ev, size_t i)
 {
 	const char *const fields[] = {
-		ev->action, ev->devpath, ev->subsystem, ev->devname, ev->devtype, ev->modalias, ev->major,
-		ev->minor, ev->partn,
+		ev->action,   ev->devpath, ev->subsystem, ev->devname, ev->devtype,
+		ev->modalias, ev->major,   ev->minor,	  ev->partn,
 	};
 	return fields[i];
 }
 
 /* The value of the last KEY=... entry of data[start, size), entries ending at sep or at the end;
  * sets *len, returns NULL when there is none. */
-static const uint8_t *last_value(const uint8_t *data, size_t start, size_t size, char sep, const char *key,
-				 size_t *len)
+static const uint8_t *last_value(const uint8_t *data, size_t start, size_t size, char sep,
+				 const char *key, size_t *len)
 {
 	const uint8_t *found = NULL;
 	size_t klen = strlen(key);
@@ -53,8 +54,8 @@ static const uint8_t *last_value(const uint8_t *data, size_t start, size_t size,
 	return found;
 }
 
-static void check_event(const struct uevent *ev, const char *buf, size_t len, const uint8_t *data, size_t start,
-			char sep, const char *mode)
+static void check_event(const struct uevent *ev, const char *buf, size_t len, const uint8_t *data,
+			size_t start, char sep, const char *mode)
 {
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const char *v = field(ev, i);
@@ -64,9 +65,10 @@ static void check_event(const struct uevent *ev, const char *buf, size_t len, co
 			require(!want, "%s: %s present in the input but not parsed", mode, keys[i]);
 			continue;
 		}
-		require(v >= buf && v <= buf + len, "%s: %s points outside the buffer", mode, keys[i]);
-		require(memchr(v, '\0', (size_t)(buf + len + 1 - v)) != NULL, "%s: %s does not end inside the buffer", mode,
+		require(v >= buf && v <= buf + len, "%s: %s points outside the buffer", mode,
 			keys[i]);
+		require(memchr(v, '\0', (size_t)(buf + len + 1 - v)) != NULL,
+			"%s: %s does not end inside the buffer", mode, keys[i]);
 		require(want && strlen(v) == want_len && memcmp(v, want, want_len) == 0,
 			"%s: %s is '%s', not the last %s= of the input", mode, keys[i], v, keys[i]);
 	}
@@ -87,11 +89,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0) {
 		size_t header_len = strnlen((const char *)data, size);
 		require(header_len < size, "netlink: accepted without a header NUL");
-		require(ev.action && ev.devpath && ev.subsystem && ev.action[0], "netlink: accepted without ACTION, "
+		require(ev.action && ev.devpath && ev.subsystem && ev.action[0],
+			"netlink: accepted without ACTION, "
 			"DEVPATH or SUBSYSTEM");
 		size_t alen = strlen(ev.action), dlen = strlen(ev.devpath);
-		require(header_len == alen + 1 + dlen && memcmp(data, ev.action, alen) == 0 && data[alen] == '@' &&
-			memcmp(data + alen + 1, ev.devpath, dlen) == 0,
+		require(header_len == alen + 1 + dlen && memcmp(data, ev.action, alen) == 0 &&
+				data[alen] == '@' && memcmp(data + alen + 1, ev.devpath, dlen) == 0,
 			"netlink: the header is not ACTION@DEVPATH (%s@%s)", ev.action, ev.devpath);
 		check_event(&ev, buf, size, data, header_len + 1, '\0', "netlink");
 	}

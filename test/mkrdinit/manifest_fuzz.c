@@ -39,13 +39,14 @@ static void require(int condition, const char *what, const char *detail)
 
 static void check_path(const char *path)
 {
-	require(path && path[0] && path[0] != '/' && path[strlen(path) - 1] != '/', "path not normalized", path);
+	require(path && path[0] && path[0] != '/' && path[strlen(path) - 1] != '/',
+		"path not normalized", path);
 	require(!strstr(path, "//"), "doubled '/' in path", path);
 	const char *p = path;
 	while (*p) {
 		size_t len = strcspn(p, "/");
-		require(!(len == 1 && p[0] == '.') && !(len == 2 && p[0] == '.' && p[1] == '.'), "'.' or '..' in path",
-		        path);
+		require(!(len == 1 && p[0] == '.') && !(len == 2 && p[0] == '.' && p[1] == '.'),
+			"'.' or '..' in path", path);
 		p += len + (p[len] == '/');
 	}
 }
@@ -73,14 +74,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (r == -EINVAL) {
 		unsigned long line = 0;
-		require(sscanf(err, "fuzz/manifest:%lu: ", &line) == 1, "error without file:line", err);
-		require(line >= 1 && line <= count_lines(data, size), "error names a line that does not exist", err);
+		require(sscanf(err, "fuzz/manifest:%lu: ", &line) == 1, "error without file:line",
+			err);
+		require(line >= 1 && line <= count_lines(data, size),
+			"error names a line that does not exist", err);
 	} else
 		require(r == 0 || r == -ENOMEM, "unexpected result", err);
 
 	for (size_t i = 0; i < m.n_entries; i++) {
 		const struct manifest_entry *e = &m.entries[i];
-		require(e->source && strncmp(e->source, "fuzz/manifest:", 14) == 0, "entry without source", e->source);
+		require(e->source && strncmp(e->source, "fuzz/manifest:", 14) == 0,
+			"entry without source", e->source);
 		if (e->kind == MANIFEST_MODULE) {
 			require(e->name && e->name[0], "empty module name", e->name);
 			continue;
@@ -102,8 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char hooks_dir[] = IMAGE_HOOKS_DIR "/";
 		if (e->kind == MANIFEST_HOOK)
 			require(strncmp(e->name, hooks_dir + 1, strlen(hooks_dir + 1)) == 0 &&
-			                e->mode == 0755 && e->location && e->location[0],
-			        "hook not under the hooks folder, or not 0755", e->name);
+					e->mode == 0755 && e->location && e->location[0],
+				"hook not under the hooks folder, or not 0755", e->name);
 		check_path(e->name);
 		require(e->mode <= 07777, "mode beyond 07777", e->name);
 		for (size_t j = 0; j < e->n_hard_links; j++)
@@ -111,8 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e->kind == MANIFEST_FILE)
 			require(e->location && e->location[0], "file without location", e->name);
 		if (e->kind == MANIFEST_NOD)
-			require((e->dev_type == 'b' || e->dev_type == 'c') && e->major <= 4095 && e->minor <= 1048575,
-			        "bad device", e->name);
+			require((e->dev_type == 'b' || e->dev_type == 'c') && e->major <= 4095 &&
+					e->minor <= 1048575,
+				"bad device", e->name);
 	}
 	manifest_free(&m);
 	return 0;

@@ -27,16 +27,19 @@ int main(void)
 	}
 	char *tree = NULL, want[4096];
 
-	CHECK(modules_find_tree(root, "6.12.0-test", &tree) == -ENOENT, "no modules anywhere: -ENOENT");
+	CHECK(modules_find_tree(root, "6.12.0-test", &tree) == -ENOENT,
+	      "no modules anywhere: -ENOENT");
 
 	make_dir(root, "usr/lib/modules/6.12.0-test");
-	CHECK(modules_find_tree(root, "6.12.0-test", &tree) == 0, "only /usr/lib/modules/KVER (Debian 13): found");
+	CHECK(modules_find_tree(root, "6.12.0-test", &tree) == 0,
+	      "only /usr/lib/modules/KVER (Debian 13): found");
 	(void)snprintf(want, sizeof(want), "%s/usr/lib/modules/6.12.0-test", root);
 	CHECK_STR(tree, want, "it is /usr/lib/modules/KVER");
 	free(tree);
 	tree = NULL;
 
-	CHECK(modules_find_tree(root, "6.1.0-test", &tree) == -ENOENT, "another kernel's release: not found");
+	CHECK(modules_find_tree(root, "6.1.0-test", &tree) == -ENOENT,
+	      "another kernel's release: not found");
 
 	make_dir(root, "lib/modules/6.12.0-test");
 	CHECK(modules_find_tree(root, "6.12.0-test", &tree) == 0, "both: found");

@@ -85,10 +85,12 @@ int main(void)
 	      "one member, one run");
 	CHECK(!layers_settle(boot), "without new members it does not run again");
 
-	calls = settle(boot, "rd.lvm.vg=vg0 root=/dev/mapper/vg0-root rd.lvm.vg=vg1", "LVM2_member", 0,
-		       &ran);
-	CHECK_STR(calls, "lvm vgchange --sysinit --activate y vg0 vg1", "rd.lvm.vg= names the groups");
-	CHECK_STR(boot->layers[LAYER_LVM].note, "activated volume groups: vg0 vg1", "and the note too");
+	calls = settle(boot, "rd.lvm.vg=vg0 root=/dev/mapper/vg0-root rd.lvm.vg=vg1", "LVM2_member",
+		       0, &ran);
+	CHECK_STR(calls, "lvm vgchange --sysinit --activate y vg0 vg1",
+		  "rd.lvm.vg= names the groups");
+	CHECK_STR(boot->layers[LAYER_LVM].note, "activated volume groups: vg0 vg1",
+		  "and the note too");
 
 	calls = settle(boot, "rd.lvm=0", "LVM2_member", 0, &ran);
 	CHECK(!ran && !calls[0], "rd.lvm=0: lvm is not run");
@@ -97,7 +99,8 @@ int main(void)
 	calls = settle(boot, "", "LVM2_member", 5, &ran);
 	CHECK(ran && strcmp(calls, "lvm vgchange --sysinit --activate y") == 0,
 	      "a failing lvm ran (and settling did not stop)");
-	CHECK_STR(boot->layers[LAYER_LVM].note, "lvm vgchange --activate y failed with exit status 5",
+	CHECK_STR(boot->layers[LAYER_LVM].note,
+		  "lvm vgchange --activate y failed with exit status 5",
 		  "its status is noted for the screen");
 
 	calls = settle(boot, "", "ext4", 0, &ran);

@@ -57,7 +57,8 @@ static void build_fixture(void)
 	snprintf(b, sizeof(b), "%s/etc/hardlink", base);
 	must(link(a, b), "link");
 	for (const char *const *d = (const char *const[]){ "dev", "proc", "sys", "run", "sysroot",
-							  "outside-bind", "newroot-bind", NULL }; *d; d++)
+							   "outside-bind", "newroot-bind", NULL };
+	     *d; d++)
 		dir(base, *d);
 	/* Stand-ins for the API filesystems, each with a marker to find after the move. */
 	tmpfs(base, "dev");
@@ -74,7 +75,8 @@ static void build_fixture(void)
 	put(a, "sbin/not-executable", "x", 0644);
 	dir(a, "data");
 	put(a, "data/precious", "precious data", 0600);
-	for (const char *const *d = (const char *const[]){ "dev", "proc", "sys", "run", NULL }; *d; d++)
+	for (const char *const *d = (const char *const[]){ "dev", "proc", "sys", "run", NULL }; *d;
+	     d++)
 		dir(a, *d);
 	/* /sbin/init as an absolute symlink, which must resolve inside the new root. */
 	must(symlink("/sbin/real-init", strcat(a, "/sbin/init")), "symlink sbin/init");
@@ -93,8 +95,9 @@ static void build_fixture(void)
 static int old_root_entries(int fd)
 {
 	int n = 0;
-	for (const char *const *name = (const char *const[]){ "init", "etc", "lib", "hardlinked",
-							     "relative-link", "absolute-link", NULL };
+	for (const char *const *name =
+		     (const char *const[]){ "init", "etc", "lib", "hardlinked", "relative-link",
+					    "absolute-link", NULL };
 	     *name; name++)
 		n += exists_at(fd, *name);
 	return n;
@@ -109,8 +112,10 @@ static void test_refusals(void)
 	int oldfd = open(base, O_RDONLY | O_DIRECTORY);
 
 	struct switch_root_request req = { base, same_dev, "/sbin/init", false };
-	CHECK(switch_root(&req, &report) == -EXDEV, "a new root on the old root's device is refused");
-	CHECK(report.failed_check && strstr(report.failed_check, "separate mount"), "and the report names the check");
+	CHECK(switch_root(&req, &report) == -EXDEV,
+	      "a new root on the old root's device is refused");
+	CHECK(report.failed_check && strstr(report.failed_check, "separate mount"),
+	      "and the report names the check");
 
 	req = (struct switch_root_request){ base, new_root, "/sbin/missing", false };
 	CHECK(switch_root(&req, &report) == -ENOENT, "a missing init is refused");
@@ -120,14 +125,17 @@ static void test_refusals(void)
 	CHECK(switch_root(&req, &report) == -EACCES, "a directory as init is refused");
 
 	req = (struct switch_root_request){ "/proc", new_root, "/sbin/init", false };
-	CHECK(switch_root(&req, &report) == -EPERM, "an old root that is not ramfs or tmpfs is refused");
+	CHECK(switch_root(&req, &report) == -EPERM,
+	      "an old root that is not ramfs or tmpfs is refused");
 
 	CHECK(old_root_entries(oldfd) == 6, "no refusal deleted anything");
-	CHECK(root_has_executable(new_root, "/sbin/init") == 0, "an absolute symlink init resolves inside the new root");
+	CHECK(root_has_executable(new_root, "/sbin/init") == 0,
+	      "an absolute symlink init resolves inside the new root");
 
 	req = (struct switch_root_request){ base, new_root, "/sbin/init", true };
 	CHECK(switch_root(&req, &report) == 0, "dry run succeeds");
-	CHECK(report.files_freed >= 9, "dry run counts the old root's files (%lu)", report.files_freed);
+	CHECK(report.files_freed >= 9, "dry run counts the old root's files (%lu)",
+	      report.files_freed);
 	CHECK(report.kept_mounts >= 5, "dry run steps around the mounts (%lu)", report.kept_mounts);
 	CHECK(old_root_entries(oldfd) == 6, "dry run deleted nothing");
 	close(oldfd);
@@ -145,28 +153,34 @@ static void test_switch(void)
 		struct switch_root_report report;
 		int r = switch_root(&req, &report);
 		/* Inside the new root now: its files are where the real init expects them. */
-		bool inside = r == 0 && strcmp(content_at(AT_FDCWD, "/keep"), "new root file") == 0 &&
-			      strcmp(content_at(AT_FDCWD, "/dev/marker"), "devtmpfs") == 0;
+		bool inside = r == 0 &&
+			strcmp(content_at(AT_FDCWD, "/keep"), "new root file") == 0 &&
+			strcmp(content_at(AT_FDCWD, "/dev/marker"), "devtmpfs") == 0;
 		_exit(inside ? 0 : r < 0 ? 2 : 3);
 	}
 	int status;
 	must(waitpid(pid, &status, 0), "waitpid");
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "switch succeeded and the child sees the new root as / (status %d)", status);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "switch succeeded and the child sees the new root as / (status %d)", status);
 
 	/* The new root now covers base; the old root is reachable only through oldfd. */
 	int newfd = open(base, O_RDONLY | O_DIRECTORY);
 	CHECK_STR(content_at(newfd, "keep"), "new root file", "new root: keep intact");
-	CHECK_STR(content_at(newfd, "data/precious"), "precious data", "new root: data/precious intact");
+	CHECK_STR(content_at(newfd, "data/precious"), "precious data",
+		  "new root: data/precious intact");
 	CHECK_STR(content_at(newfd, "sbin/real-init"), "#!/bin/sh\n", "new root: init intact");
 	CHECK(exists_at(newfd, "sbin/init"), "new root: the init symlink intact");
 	CHECK_STR(content_at(newfd, "dev/marker"), "devtmpfs", "/dev moved into the new root");
 	CHECK_STR(content_at(newfd, "run/marker"), "run", "/run moved into the new root");
 	close(newfd);
 
-	CHECK(old_root_entries(oldfd) == 0, "old root: files, folders, hard and symbolic links gone");
+	CHECK(old_root_entries(oldfd) == 0,
+	      "old root: files, folders, hard and symbolic links gone");
 	CHECK(!exists_at(oldfd, "sysroot/keep"), "old root: the new root is no longer under it");
-	CHECK_STR(content_at(oldfd, "outside-bind/outside-file"), "outside", "a bind mount from elsewhere was not entered");
-	CHECK_STR(content_at(oldfd, "newroot-bind/precious"), "precious data", "a bind mount of the new root was not entered");
+	CHECK_STR(content_at(oldfd, "outside-bind/outside-file"), "outside",
+		  "a bind mount from elsewhere was not entered");
+	CHECK_STR(content_at(oldfd, "newroot-bind/precious"), "precious data",
+		  "a bind mount of the new root was not entered");
 	int out = open(outside, O_RDONLY | O_DIRECTORY);
 	CHECK_STR(content_at(out, "outside-file"), "outside", "the bind mount's source is intact");
 	close(out);

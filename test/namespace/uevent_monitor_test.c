@@ -30,8 +30,9 @@
 #define FORGED_DEVPATH "/devices/virtual/block/rdinit-forged"
 
 /* A block device "add" as the kernel would write it, for a device that does not exist. */
-static const char forged[] = "add@" FORGED_DEVPATH "\0ACTION=add\0DEVPATH=" FORGED_DEVPATH
-			     "\0SUBSYSTEM=block\0MAJOR=254\0MINOR=99\0DEVNAME=rdinit-forged\0DEVTYPE=disk\0SEQNUM=1";
+static const char forged[] =
+	"add@" FORGED_DEVPATH "\0ACTION=add\0DEVPATH=" FORGED_DEVPATH
+	"\0SUBSYSTEM=block\0MAJOR=254\0MINOR=99\0DEVNAME=rdinit-forged\0DEVTYPE=disk\0SEQNUM=1";
 
 static char buf[UEVENT_BUFFER_SIZE + 1];
 
@@ -98,7 +99,8 @@ static void test_forged(int mon, unsigned port)
 	struct uevent ev;
 	char copy[sizeof(forged)];
 	memcpy(copy, forged, sizeof(forged));
-	CHECK(uevent_parse_netlink(copy, sizeof(forged) - 1, &ev) == 0 && strcmp(ev.subsystem, "block") == 0,
+	CHECK(uevent_parse_netlink(copy, sizeof(forged) - 1, &ev) == 0 &&
+		      strcmp(ev.subsystem, "block") == 0,
 	      "the forged payload is a well-formed block device uevent");
 
 	int fd = forger();
@@ -108,10 +110,12 @@ static void test_forged(int mon, unsigned port)
 
 	must((int)send_to(fd, forged, sizeof(forged) - 1, 0, 1), "multicast to group 1");
 	r = next_result(mon, FORGED_DEVPATH, 2000, &ev);
-	CHECK(r == -EPERM, "a multicast to the kernel's group 1 is refused with -EPERM (got %d)", r);
+	CHECK(r == -EPERM, "a multicast to the kernel's group 1 is refused with -EPERM (got %d)",
+	      r);
 
 	/* A shorter one (no SEQNUM, the last property without its NUL): refused as well. */
-	static const char minimal[] = "add@" FORGED_DEVPATH "\0ACTION=add\0DEVPATH=" FORGED_DEVPATH "\0SUBSYSTEM=block";
+	static const char minimal[] = "add@" FORGED_DEVPATH "\0ACTION=add\0DEVPATH=" FORGED_DEVPATH
+				      "\0SUBSYSTEM=block";
 	must((int)send_to(fd, minimal, sizeof(minimal) - 1, 0, 1), "multicast");
 	r = next_result(mon, FORGED_DEVPATH, 2000, &ev);
 	CHECK(r == -EPERM, "a second multicast is refused too (got %d)", r);
@@ -126,7 +130,9 @@ static void test_forged(int mon, unsigned port)
 		int u = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
 		if (u < 0)
 			_exit(3);
-		_exit(send_to(u, forged, sizeof(forged) - 1, port, 0) > 0 ? 0 : errno == EPERM ? 1 : 4);
+		_exit(send_to(u, forged, sizeof(forged) - 1, port, 0) > 0 ? 0
+			      : errno == EPERM				  ? 1
+									  : 4);
 	}
 	int status;
 	must(waitpid(pid, &status, 0), "waitpid");
@@ -135,7 +141,8 @@ static void test_forged(int mon, unsigned port)
 		CHECK(r == -EPERM, "a unicast from uid 65534 is refused with -EPERM (got %d)", r);
 	} else
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1,
-		      "uid 65534 cannot even send to the monitor: the kernel says EPERM (status %d)", status);
+		      "uid 65534 cannot even send to the monitor: the kernel says EPERM (status %d)",
+		      status);
 
 	/* Too long for the buffer: cut by recvmsg, so refused before anything is read from it. At
 	 * exactly the buffer's size nothing is cut, and it is the sender that is refused. */
@@ -144,10 +151,13 @@ static void test_forged(int mon, unsigned port)
 	memcpy(big, forged, sizeof(forged));
 	must((int)send_to(fd, big, sizeof(big), port, 0), "oversized unicast");
 	r = next_result(mon, FORGED_DEVPATH, 2000, &ev);
-	CHECK(r == -EBADMSG, "a message longer than UEVENT_BUFFER_SIZE is refused as truncated: -EBADMSG (got %d)", r);
+	CHECK(r == -EBADMSG,
+	      "a message longer than UEVENT_BUFFER_SIZE is refused as truncated: -EBADMSG (got %d)",
+	      r);
 	must((int)send_to(fd, big, UEVENT_BUFFER_SIZE, port, 0), "unicast of UEVENT_BUFFER_SIZE");
 	r = next_result(mon, FORGED_DEVPATH, 2000, &ev);
-	CHECK(r == -EPERM, "a message of exactly UEVENT_BUFFER_SIZE bytes is not truncated: -EPERM (got %d)", r);
+	CHECK(r == -EPERM,
+	      "a message of exactly UEVENT_BUFFER_SIZE bytes is not truncated: -EPERM (got %d)", r);
 	/* An empty message: Linux refuses to send one (ENODATA), older kernels deliver it. */
 	if (send_to(fd, "", 0, port, 0) == 0) {
 		r = next_result(mon, FORGED_DEVPATH, 2000, &ev);
@@ -166,7 +176,8 @@ static void test_kernel(int mon)
 	int r = sys_write_file(NULL_UEVENT, "change");
 	CHECK(r == 0, "\"change\" written to " NULL_UEVENT " (%d)", r);
 	r = next_result(mon, NULL_DEVPATH, 5000, &ev);
-	CHECK(r == 0, "the kernel's uevent reaches the monitor in a private network namespace (got %d)", r);
+	CHECK(r == 0,
+	      "the kernel's uevent reaches the monitor in a private network namespace (got %d)", r);
 	if (r == 0) {
 		CHECK_STR(ev.action, "change", "ACTION");
 		CHECK_STR(ev.subsystem, "mem", "SUBSYSTEM");
@@ -178,7 +189,9 @@ static void test_kernel(int mon)
  * real one, with its 16 MiB, takes the whole burst. */
 static void test_overflow(int mon)
 {
-	enum { BURST = 200 };
+	enum {
+		BURST = 200
+	};
 	int small = uevent_monitor_open(UEVENT_RCVBUF_DEFAULT);
 	CHECK(small >= 0, "a second monitor opens (%d)", small);
 	if (small < 0)
@@ -204,8 +217,9 @@ static void test_overflow(int mon)
 		else if (r < 0)
 			refused++;
 	}
-	CHECK(received >= BURST && refused == 0, "the 16 MiB monitor received all %d without loss (%d, %d errors)", BURST,
-	      received, refused);
+	CHECK(received >= BURST && refused == 0,
+	      "the 16 MiB monitor received all %d without loss (%d, %d errors)", BURST, received,
+	      refused);
 	close(small);
 }
 
@@ -230,12 +244,14 @@ int main(void)
 	socklen_t len = sizeof(rcvbuf);
 	CHECK(flags >= 0 && (flags & O_NONBLOCK) && fdflags >= 0 && (fdflags & FD_CLOEXEC),
 	      "the monitor is non-blocking and close-on-exec");
-	CHECK(getsockopt(mon, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) == 0 && rcvbuf >= 16 * 1024 * 1024,
+	CHECK(getsockopt(mon, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) == 0 &&
+		      rcvbuf >= 16 * 1024 * 1024,
 	      "the monitor got its 16 MiB receive buffer (%d bytes)", rcvbuf);
 	struct sockaddr_nl self;
 	len = sizeof(self);
 	must(getsockname(mon, (struct sockaddr *)&self, &len), "getsockname");
-	CHECK(self.nl_pid != 0 && self.nl_groups == 1, "the monitor is bound to group 1 (port %u)", self.nl_pid);
+	CHECK(self.nl_pid != 0 && self.nl_groups == 1, "the monitor is bound to group 1 (port %u)",
+	      self.nl_pid);
 	drain(mon);
 
 	test_forged(mon, self.nl_pid);

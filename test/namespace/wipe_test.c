@@ -68,7 +68,8 @@ static bool is_mount_root(const char *path)
 {
 	struct statx stx;
 	return syscall(SYS_statx, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &stx) == 0 &&
-	       (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+		(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+		(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
 /* FNV-1a, 64 bits. */
@@ -120,7 +121,8 @@ static uint64_t hash_tree(int dirfd, uint64_t h, unsigned *files)
 			ssize_t r = readlinkat(dirfd, names[i], target, sizeof(target));
 			h = fnv(h, target, r > 0 ? (size_t)r : 0);
 		} else if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(dirfd, names[i],
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			h = sub >= 0 ? hash_tree(sub, h, files) : h ^ 2;
 		}
 		free(names[i]);
@@ -152,7 +154,8 @@ static void build_fixture(void)
 	put("shared/two", "two!", 0644);
 	dir("shared-view");
 	must(mount(at("shared"), at("shared-view"), NULL, MS_BIND, NULL), "bind shared");
-	must(mount(NULL, at("shared-view"), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), "remount shared-view ro");
+	must(mount(NULL, at("shared-view"), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL),
+	     "remount shared-view ro");
 	/* The old root inside itself: a walk that entered it would go round. */
 	dir("loop");
 	must(mount(base, at("loop"), NULL, MS_BIND, NULL), "bind the old root into itself");
@@ -167,7 +170,7 @@ static void build_fixture(void)
 	must(fd, "locked/immutable");
 	int attr = 0;
 	immutable_ok = ioctl(fd, FS_IOC_GETFLAGS, &attr) == 0 &&
-		       (attr |= FS_IMMUTABLE_FL, ioctl(fd, FS_IOC_SETFLAGS, &attr) == 0);
+		(attr |= FS_IMMUTABLE_FL, ioctl(fd, FS_IOC_SETFLAGS, &attr) == 0);
 	close(fd);
 
 	/* The new root: files, a big one, a hard-link pair, symlinks, an empty folder. */
@@ -199,13 +202,15 @@ static void test_preconditions(void)
 	CHECK(link(at("pair-1"), at("sysroot/cross")) < 0 && errno == EXDEV,
 	      "a hard link from the old root into the new one is impossible (EXDEV)");
 	struct stat a, b;
-	CHECK(stat(at("shared"), &a) == 0 && stat(at("shared-view"), &b) == 0 && a.st_dev == b.st_dev,
+	CHECK(stat(at("shared"), &a) == 0 && stat(at("shared-view"), &b) == 0 &&
+		      a.st_dev == b.st_dev,
 	      "the bind mount of shared is on the old root's device");
-	CHECK(is_mount_root(at("shared-view")) && is_mount_root(at("loop")) && is_mount_root(at("busy")) &&
-	      !is_mount_root(at("shared")),
+	CHECK(is_mount_root(at("shared-view")) && is_mount_root(at("loop")) &&
+		      is_mount_root(at("busy")) && !is_mount_root(at("shared")),
 	      "the kernel marks shared-view, loop and busy (and not shared) with STATX_ATTR_MOUNT_ROOT");
 	if (immutable_ok)
-		CHECK(unlink(at("locked/immutable")) < 0 && errno == EPERM, "locked/immutable cannot be deleted");
+		CHECK(unlink(at("locked/immutable")) < 0 && errno == EPERM,
+		      "locked/immutable cannot be deleted");
 	else
 		CHECK(true, "# SKIP this kernel's tmpfs takes no FS_IMMUTABLE_FL");
 }
@@ -218,16 +223,20 @@ static void test_dry_run(uint64_t before)
 	CHECK(switch_root(&req, &r) == 0, "dry run succeeds");
 	/* init, etc, etc/a.conf, etc/pair-2, pair-1, shared, shared/one, shared/two, locked,
 	 * locked/immutable, locked/after, link-to-new; not what is behind the mount points. */
-	CHECK(r.files_freed == 12, "dry run: 12 entries, each bind mount stepped around (%lu)", r.files_freed);
-	CHECK(r.kept_mounts == 4, "dry run: shared-view, loop, busy and sysroot kept (%lu)", r.kept_mounts);
+	CHECK(r.files_freed == 12, "dry run: 12 entries, each bind mount stepped around (%lu)",
+	      r.files_freed);
+	CHECK(r.kept_mounts == 4, "dry run: shared-view, loop, busy and sysroot kept (%lu)",
+	      r.kept_mounts);
 	CHECK(r.not_removed == 0, "dry run: nothing refused (%lu)", r.not_removed);
 	/* A hard-linked file's bytes count when its last name goes, which a dry run never does. */
-	CHECK(r.bytes_freed == 8 + 4 + 3 + 4 + 9 + 5, "dry run: the bytes of the single-link files (%llu)", r.bytes_freed);
+	CHECK(r.bytes_freed == 8 + 4 + 3 + 4 + 9 + 5,
+	      "dry run: the bytes of the single-link files (%llu)", r.bytes_freed);
 	unsigned files;
 	CHECK(hash_new_root(at("sysroot"), &files) == before, "dry run: the new root is unchanged");
 	int fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	CHECK(exists_at(fd, "init") && exists_at(fd, "etc/pair-2") && exists_at(fd, "shared/one") &&
-	      exists_at(fd, "locked/after"), "dry run: the old root is unchanged");
+		      exists_at(fd, "locked/after"),
+	      "dry run: the old root is unchanged");
 	close(fd);
 }
 
@@ -243,7 +252,8 @@ static void test_wipe(uint64_t before, unsigned before_files)
 		struct switch_root_request req = { base, at("sysroot"), "/sbin/init", false };
 		struct switch_root_report r;
 		int rc = switch_root(&req, &r);
-		bool inside = rc == 0 && strcmp(content_at(AT_FDCWD, "/keep"), "new root file") == 0;
+		bool inside = rc == 0 &&
+			strcmp(content_at(AT_FDCWD, "/keep"), "new root file") == 0;
 		(void)!write(pipefd[1], &r, sizeof(r));
 		_exit(inside ? 0 : rc < 0 ? 2 : 3);
 	}
@@ -253,8 +263,8 @@ static void test_wipe(uint64_t before, unsigned before_files)
 	close(pipefd[0]);
 	int status;
 	must(waitpid(pid, &status, 0), "waitpid");
-	CHECK(got && WIFEXITED(status) && WEXITSTATUS(status) == 0, "switch succeeded, the child is in the new root (status %d)",
-	      status);
+	CHECK(got && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "switch succeeded, the child is in the new root (status %d)", status);
 
 	/* The new root, now at base: byte for byte what it was. */
 	unsigned files;
@@ -262,30 +272,40 @@ static void test_wipe(uint64_t before, unsigned before_files)
 	      "new root: %u entries, every byte, mode and link target unchanged", files);
 	int newfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat h1, h2;
-	CHECK(fstatat(newfd, "data/h1", &h1, 0) == 0 && fstatat(newfd, "data/h2", &h2, 0) == 0 && h1.st_ino == h2.st_ino &&
-	      h1.st_nlink == 2, "new root: its hard-link pair is still one inode with two names");
+	CHECK(fstatat(newfd, "data/h1", &h1, 0) == 0 && fstatat(newfd, "data/h2", &h2, 0) == 0 &&
+		      h1.st_ino == h2.st_ino && h1.st_nlink == 2,
+	      "new root: its hard-link pair is still one inode with two names");
 	close(newfd);
 
 	/* The old root, through the descriptor opened before. */
-	CHECK(!exists_at(oldfd, "pair-1") && !exists_at(oldfd, "etc"), "old root: both names of the hard-link pair gone");
-	CHECK(!exists_at(oldfd, "init") && !exists_at(oldfd, "shared") && !exists_at(oldfd, "link-to-new") &&
-	      !exists_at(oldfd, "sysroot"), "old root: files, folders, the bind's source folder and symlinks gone");
-	CHECK(exists_at(oldfd, "shared-view") && exists_at(oldfd, "loop"), "old root: the same-device mount points stay");
-	CHECK_STR(content_at(oldfd, "busy"), "busy", "old root: the file busy as a mount point stays");
-	CHECK(!exists_at(oldfd, "locked/after"), "old root: the file after the undeletable one is gone: the wipe went on");
+	CHECK(!exists_at(oldfd, "pair-1") && !exists_at(oldfd, "etc"),
+	      "old root: both names of the hard-link pair gone");
+	CHECK(!exists_at(oldfd, "init") && !exists_at(oldfd, "shared") &&
+		      !exists_at(oldfd, "link-to-new") && !exists_at(oldfd, "sysroot"),
+	      "old root: files, folders, the bind's source folder and symlinks gone");
+	CHECK(exists_at(oldfd, "shared-view") && exists_at(oldfd, "loop"),
+	      "old root: the same-device mount points stay");
+	CHECK_STR(content_at(oldfd, "busy"), "busy",
+		  "old root: the file busy as a mount point stays");
+	CHECK(!exists_at(oldfd, "locked/after"),
+	      "old root: the file after the undeletable one is gone: the wipe went on");
 	if (immutable_ok)
-		CHECK_STR(content_at(oldfd, "locked/immutable"), "immutable", "old root: the immutable file stays");
+		CHECK_STR(content_at(oldfd, "locked/immutable"), "immutable",
+			  "old root: the immutable file stays");
 
 	/* What the report says was freed: init, etc/a.conf, etc/pair-2, etc, pair-1, shared/one,
 	 * shared/two, shared, locked/after, link-to-new, sysroot (its mount moved away); with no
 	 * immutable file, also locked/immutable and locked. */
 	unsigned long want_files = immutable_ok ? 11 : 13;
 	unsigned long long want_bytes = 8 + 4 + 14 + 3 + 4 + 5 + (immutable_ok ? 0 : 9);
-	CHECK(r.files_freed == want_files, "report: %lu entries freed (want %lu)", r.files_freed, want_files);
-	CHECK(r.bytes_freed == want_bytes, "report: %llu bytes freed, the pair's counted once (want %llu)", r.bytes_freed,
+	CHECK(r.files_freed == want_files, "report: %lu entries freed (want %lu)", r.files_freed,
+	      want_files);
+	CHECK(r.bytes_freed == want_bytes,
+	      "report: %llu bytes freed, the pair's counted once (want %llu)", r.bytes_freed,
 	      want_bytes);
 	CHECK(r.kept_mounts == 3, "report: 3 mount points stepped around (%lu)", r.kept_mounts);
-	CHECK(r.not_removed == (immutable_ok ? 1u : 0u), "report: the immutable file not removed (%lu)", r.not_removed);
+	CHECK(r.not_removed == (immutable_ok ? 1u : 0u),
+	      "report: the immutable file not removed (%lu)", r.not_removed);
 	close(oldfd);
 }
 

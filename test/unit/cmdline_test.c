@@ -45,27 +45,33 @@ static const char *problem(const struct boot_options *o, const char *param)
 static void test_splitting(void)
 {
 	struct collected c;
-	CHECK(split("  ro root=/dev/vda1   quiet ", &c) == 0 && c.count == 3, "spaces separate, leading and trailing spaces ignored");
+	CHECK(split("  ro root=/dev/vda1   quiet ", &c) == 0 && c.count == 3,
+	      "spaces separate, leading and trailing spaces ignored");
 	CHECK_STR(c.names[0], "ro", "bare word name");
 	CHECK(!c.has_value[0], "bare word has no value");
 	CHECK_STR(c.names[1], "root", "name before '='");
 	CHECK_STR(c.values[1], "/dev/vda1", "value after '='");
 
-	CHECK(split("root=\"LABEL=my root\" rw", &c) == 0 && c.count == 2, "quoted value with a space is one parameter");
+	CHECK(split("root=\"LABEL=my root\" rw", &c) == 0 && c.count == 2,
+	      "quoted value with a space is one parameter");
 	CHECK_STR(c.values[0], "LABEL=my root", "value quotes are removed");
-	CHECK(split("\"root=LABEL=a b\" x", &c) == 0 && c.count == 2, "a fully quoted parameter is one parameter");
+	CHECK(split("\"root=LABEL=a b\" x", &c) == 0 && c.count == 2,
+	      "a fully quoted parameter is one parameter");
 	CHECK_STR(c.names[0], "root", "name of a fully quoted parameter");
 	CHECK_STR(c.values[0], "LABEL=a b", "value of a fully quoted parameter");
 	CHECK(split("a=b=c", &c) == 0 && c.count == 1, "only the first '=' splits");
 	CHECK_STR(c.values[0], "b=c", "later '=' stay in the value");
-	CHECK(split("empty= x", &c) == 0 && c.has_value[0] && c.values[0][0] == '\0', "name= has an empty value");
-	CHECK(split("quiet -- single root=/dev/evil", &c) == 0 && c.count == 1, "parsing stops at --");
+	CHECK(split("empty= x", &c) == 0 && c.has_value[0] && c.values[0][0] == '\0',
+	      "name= has an empty value");
+	CHECK(split("quiet -- single root=/dev/evil", &c) == 0 && c.count == 1,
+	      "parsing stops at --");
 	CHECK(split("", &c) == 0 && c.count == 0, "empty line");
 	CHECK(split("\t\n ", &c) == 0 && c.count == 0, "whitespace only");
 
 	char bad[64] = "";
 	c = (struct collected){ 0 };
-	CHECK(cmdline_for_each("ro root=\"LABEL=x rw", collect, &c, bad, sizeof(bad)) == -EINVAL, "unterminated quote is refused");
+	CHECK(cmdline_for_each("ro root=\"LABEL=x rw", collect, &c, bad, sizeof(bad)) == -EINVAL,
+	      "unterminated quote is refused");
 	CHECK(c.count == 1, "parameters before the unterminated quote were visited");
 	CHECK_STR(bad, "root", "the unterminated parameter is named");
 
@@ -78,7 +84,9 @@ static void test_splitting(void)
 static void test_options(void)
 {
 	struct boot_options o;
-	boot_options_parse("root=UUID=ABCD-ef01 rootfstype=ext4 rootflags=noatime,data=journal rw init=/bin/x", &o);
+	boot_options_parse(
+		"root=UUID=ABCD-ef01 rootfstype=ext4 rootflags=noatime,data=journal rw init=/bin/x",
+		&o);
 	CHECK(o.root_ok && o.root_spec.kind == ROOT_BY_UUID, "root=UUID= parsed");
 	CHECK_STR(o.root, "UUID=ABCD-ef01", "root= kept as written");
 	CHECK_STR(o.rootfstype, "ext4", "rootfstype=");
@@ -107,11 +115,14 @@ static void test_options(void)
 	boot_options_parse("root=/dev/vda1 rootwait rd.timeout=5", &o);
 	CHECK(boot_options_root_timeout(&o) == 5, "rd.timeout wins over rootwait");
 	boot_options_parse("root=/dev/vda1 rootdelay=3 panic=-1 rd.debug quiet", &o);
-	CHECK(o.rootdelay_s == 3 && o.panic_set && o.panic_s == -1 && o.debug && o.quiet, "rootdelay, panic, rd.debug, quiet");
+	CHECK(o.rootdelay_s == 3 && o.panic_set && o.panic_s == -1 && o.debug && o.quiet,
+	      "rootdelay, panic, rd.debug, quiet");
 
-	boot_options_parse("root=/dev/vda1 rd.timeout=abc panic=1x rootdelay=-4 ro=1 init=relative", &o);
+	boot_options_parse("root=/dev/vda1 rd.timeout=abc panic=1x rootdelay=-4 ro=1 init=relative",
+			   &o);
 	CHECK(o.problem_count == 5, "five malformed values reported (got %zu)", o.problem_count);
-	CHECK(problem(&o, "rd.timeout") && o.rd_timeout_s == -1, "rd.timeout=abc rejected, default kept");
+	CHECK(problem(&o, "rd.timeout") && o.rd_timeout_s == -1,
+	      "rd.timeout=abc rejected, default kept");
 	CHECK(problem(&o, "panic") && !o.panic_set, "panic=1x rejected");
 	CHECK(problem(&o, "rootdelay") && o.rootdelay_s == 0, "negative rootdelay rejected");
 	CHECK(problem(&o, "ro"), "ro=1 rejected");
@@ -122,26 +133,38 @@ static void test_options(void)
 	boot_options_parse("root=UUID=", &o);
 	CHECK(!o.root_ok && problem(&o, "root"), "root=UUID= with nothing after it is rejected");
 	boot_options_parse("root=/dev/vda1 root=\"LABEL=x", &o);
-	CHECK(!o.root_ok && problem(&o, "root"), "root= with an unterminated quote is rejected, naming root");
+	CHECK(!o.root_ok && problem(&o, "root"),
+	      "root= with an unterminated quote is rejected, naming root");
 
 	boot_options_parse("root=/dev/vda1", &o);
-	CHECK(o.shell == -1 && o.break_stage == STAGE_NONE && o.emergency_action == EMERGENCY_DEFAULT &&
-	      o.hook_timeout_s == DEFAULT_HOOK_TIMEOUT_S, "failure policy defaults: shell unset, no break, no action");
-	boot_options_parse("root=/dev/vda1 rd.shell rd.break rd.emergency=poweroff rd.hook_timeout=5", &o);
+	CHECK(o.shell == -1 && o.break_stage == STAGE_NONE &&
+		      o.emergency_action == EMERGENCY_DEFAULT &&
+		      o.hook_timeout_s == DEFAULT_HOOK_TIMEOUT_S,
+	      "failure policy defaults: shell unset, no break, no action");
+	boot_options_parse(
+		"root=/dev/vda1 rd.shell rd.break rd.emergency=poweroff rd.hook_timeout=5", &o);
 	CHECK(o.shell == 1, "rd.shell turns the shell on");
-	CHECK(o.break_stage == STAGE_PRE_PIVOT, "bare rd.break stops before the switch, as dracut's");
+	CHECK(o.break_stage == STAGE_PRE_PIVOT,
+	      "bare rd.break stops before the switch, as dracut's");
 	CHECK(o.emergency_action == EMERGENCY_POWEROFF, "rd.emergency=poweroff");
 	CHECK(o.hook_timeout_s == 5, "rd.hook_timeout=5");
 	boot_options_parse("root=/dev/vda1 rd.shell=0 rd.break=pre-mount rd.emergency=halt", &o);
-	CHECK(o.shell == 0 && o.break_stage == STAGE_PRE_MOUNT && o.emergency_action == EMERGENCY_HALT,
+	CHECK(o.shell == 0 && o.break_stage == STAGE_PRE_MOUNT &&
+		      o.emergency_action == EMERGENCY_HALT,
 	      "rd.shell=0, rd.break=pre-mount, rd.emergency=halt");
 	boot_options_parse("root=/dev/vda1 rd.break=pre-udev rd.emergency=reboot", &o);
-	CHECK(o.break_stage == STAGE_PRE_UDEV && o.emergency_action == EMERGENCY_REBOOT, "rd.break=pre-udev, rd.emergency=reboot");
+	CHECK(o.break_stage == STAGE_PRE_UDEV && o.emergency_action == EMERGENCY_REBOOT,
+	      "rd.break=pre-udev, rd.emergency=reboot");
 	CHECK_STR(boot_stage_name(o.break_stage), "pre-udev", "stage names read back");
-	boot_options_parse("root=/dev/vda1 rd.break=later rd.emergency=explode rd.hook_timeout=0 rd.shell=maybe", &o);
-	CHECK(problem(&o, "rd.break") && o.break_stage == STAGE_NONE, "an unknown rd.break stage is rejected");
-	CHECK(problem(&o, "rd.emergency") && o.emergency_action == EMERGENCY_DEFAULT, "an unknown rd.emergency action is rejected");
-	CHECK(problem(&o, "rd.hook_timeout") && o.hook_timeout_s == DEFAULT_HOOK_TIMEOUT_S, "rd.hook_timeout=0 is rejected");
+	boot_options_parse(
+		"root=/dev/vda1 rd.break=later rd.emergency=explode rd.hook_timeout=0 rd.shell=maybe",
+		&o);
+	CHECK(problem(&o, "rd.break") && o.break_stage == STAGE_NONE,
+	      "an unknown rd.break stage is rejected");
+	CHECK(problem(&o, "rd.emergency") && o.emergency_action == EMERGENCY_DEFAULT,
+	      "an unknown rd.emergency action is rejected");
+	CHECK(problem(&o, "rd.hook_timeout") && o.hook_timeout_s == DEFAULT_HOOK_TIMEOUT_S,
+	      "rd.hook_timeout=0 is rejected");
 	CHECK(problem(&o, "rd.shell") && o.shell == -1, "rd.shell=maybe is rejected");
 
 	boot_options_parse("root=/dev/vda1", &o);
@@ -149,60 +172,88 @@ static void test_options(void)
 	boot_options_parse("root=/dev/vda1 rd.uevent_buffer=4096", &o);
 	CHECK(o.uevent_buffer == 4096, "rd.uevent_buffer=4096");
 	boot_options_parse("root=/dev/vda1 rd.uevent_buffer=100 rd.uevent_buffer=2GiB", &o);
-	CHECK(o.uevent_buffer == UEVENT_RCVBUF_DEFAULT && problem(&o, "rd.uevent_buffer"), "a too small or unreadable rd.uevent_buffer is rejected");
+	CHECK(o.uevent_buffer == UEVENT_RCVBUF_DEFAULT && problem(&o, "rd.uevent_buffer"),
+	      "a too small or unreadable rd.uevent_buffer is rejected");
 
 	boot_options_parse("root=/dev/mapper/vg0-root", &o);
-	CHECK(o.lvm && o.lvm_vg_count == 0, "the lvm layer is on, for every volume group, by default");
-	boot_options_parse("rd.lvm.vg=vg0 root=/dev/mapper/vg0-root rd.lvm.vg=my_vg.2 rd.lvm=0", &o);
+	CHECK(o.lvm && o.lvm_vg_count == 0,
+	      "the lvm layer is on, for every volume group, by default");
+	boot_options_parse("rd.lvm.vg=vg0 root=/dev/mapper/vg0-root rd.lvm.vg=my_vg.2 rd.lvm=0",
+			   &o);
 	CHECK(!o.lvm, "rd.lvm=0 turns it off");
-	CHECK(o.lvm_vg_count == 2 && strcmp(o.lvm_vg[0], "vg0") == 0 && strcmp(o.lvm_vg[1], "my_vg.2") == 0,
+	CHECK(o.lvm_vg_count == 2 && strcmp(o.lvm_vg[0], "vg0") == 0 &&
+		      strcmp(o.lvm_vg[1], "my_vg.2") == 0,
 	      "rd.lvm.vg= repeats, in order");
 	boot_options_parse("rd.lvm.vg=--select rd.lvm.vg=a;b rd.lvm.vg= rd.lvm.vg=ok", &o);
 	CHECK(o.lvm_vg_count == 1 && strcmp(o.lvm_vg[0], "ok") == 0 && problem(&o, "rd.lvm.vg"),
 	      "an rd.lvm.vg= that lvm would take for an option, or that is no name, is refused");
-	boot_options_parse("rd.lvm.vg=a rd.lvm.vg=b rd.lvm.vg=c rd.lvm.vg=d rd.lvm.vg=e rd.lvm.vg=f rd.lvm.vg=g "
-			   "rd.lvm.vg=h rd.lvm.vg=i", &o);
+	boot_options_parse(
+		"rd.lvm.vg=a rd.lvm.vg=b rd.lvm.vg=c rd.lvm.vg=d rd.lvm.vg=e rd.lvm.vg=f rd.lvm.vg=g "
+		"rd.lvm.vg=h rd.lvm.vg=i",
+		&o);
 	CHECK(o.lvm_vg_count == CMDLINE_LIST_MAX && problem(&o, "rd.lvm.vg"),
 	      "a ninth rd.lvm.vg= is refused, and said so");
 
 	/* LUKS, in dracut's, systemd's and mkinitcpio's words. */
 	const struct luks_options *l = &o.luks;
 	boot_options_parse("root=/dev/mapper/root", &o);
-	CHECK(l->enabled && l->crypttab && l->uuid_count == 0 && l->timeout_s == 0 && !l->cryptdevice[0],
+	CHECK(l->enabled && l->crypttab && l->uuid_count == 0 && l->timeout_s == 0 &&
+		      !l->cryptdevice[0],
 	      "LUKS defaults: on, the image's crypttab read, nothing named");
-	boot_options_parse("rd.luks.uuid=luks-0A1B2C3D-1111-2222-3333-444455556666 rd.luks.uuid=0a1b "
-			   "rd.luks.uuid=nothex rd.luks.crypttab=0 rd.luks.timeout=30", &o);
-	CHECK(l->uuid_count == 2 && strcmp(l->uuids[0], "0a1b2c3d-1111-2222-3333-444455556666") == 0 &&
-	      strcmp(l->uuids[1], "0a1b") == 0, "rd.luks.uuid=: luks- dropped, lowercased, a prefix kept as given");
+	boot_options_parse(
+		"rd.luks.uuid=luks-0A1B2C3D-1111-2222-3333-444455556666 rd.luks.uuid=0a1b "
+		"rd.luks.uuid=nothex rd.luks.crypttab=0 rd.luks.timeout=30",
+		&o);
+	CHECK(l->uuid_count == 2 &&
+		      strcmp(l->uuids[0], "0a1b2c3d-1111-2222-3333-444455556666") == 0 &&
+		      strcmp(l->uuids[1], "0a1b") == 0,
+	      "rd.luks.uuid=: luks- dropped, lowercased, a prefix kept as given");
 	CHECK(problem(&o, "rd.luks.uuid") && !l->crypttab && l->timeout_s == 30,
 	      "a UUID that is not hex is refused; rd.luks.crypttab=0; rd.luks.timeout=30");
-	boot_options_parse("rd.luks.name=0a1b2c3d-1111-2222-3333-444455556666=cryptroot rd.luks.name=nope rd.luks=0", &o);
-	CHECK(l->name_count == 1 && strcmp(l->names[0].uuid, "0a1b2c3d-1111-2222-3333-444455556666") == 0 &&
-	      strcmp(l->names[0].name, "cryptroot") == 0 && problem(&o, "rd.luks.name") && !l->enabled,
+	boot_options_parse(
+		"rd.luks.name=0a1b2c3d-1111-2222-3333-444455556666=cryptroot rd.luks.name=nope rd.luks=0",
+		&o);
+	CHECK(l->name_count == 1 &&
+		      strcmp(l->names[0].uuid, "0a1b2c3d-1111-2222-3333-444455556666") == 0 &&
+		      strcmp(l->names[0].name, "cryptroot") == 0 && problem(&o, "rd.luks.name") &&
+		      !l->enabled,
 	      "rd.luks.name=UUID=NAME; one without a UUID is refused; rd.luks=0");
-	boot_options_parse("rd.luks.key=/etc/keys/all.key rd.luks.key=0a1b=/k/one.key:UUID=ffff0000-0000-0000-0000-000000000000 "
-			   "rd.luks.key=/k/d.key:/dev/sdb1:UUID=1234 rd.luks.key=relative.key", &o);
+	boot_options_parse(
+		"rd.luks.key=/etc/keys/all.key rd.luks.key=0a1b=/k/one.key:UUID=ffff0000-0000-0000-0000-000000000000 "
+		"rd.luks.key=/k/d.key:/dev/sdb1:UUID=1234 rd.luks.key=relative.key",
+		&o);
 	CHECK(l->key_count == 3, "three rd.luks.key= read, the relative one refused");
-	CHECK(!l->keys[0].uuid[0] && strcmp(l->keys[0].path, "/etc/keys/all.key") == 0 && !l->keys[0].device[0],
+	CHECK(!l->keys[0].uuid[0] && strcmp(l->keys[0].path, "/etc/keys/all.key") == 0 &&
+		      !l->keys[0].device[0],
 	      "systemd's KEYFILE: for every device, in the image");
 	CHECK(strcmp(l->keys[1].uuid, "0a1b") == 0 && strcmp(l->keys[1].path, "/k/one.key") == 0 &&
-	      strcmp(l->keys[1].device, "UUID=ffff0000-0000-0000-0000-000000000000") == 0,
+		      strcmp(l->keys[1].device, "UUID=ffff0000-0000-0000-0000-000000000000") == 0,
 	      "systemd's UUID=KEYFILE:KEYDEV");
 	CHECK(strcmp(l->keys[2].uuid, "1234") == 0 && strcmp(l->keys[2].path, "/k/d.key") == 0 &&
-	      strcmp(l->keys[2].device, "/dev/sdb1") == 0, "dracut's KEYFILE:KEYDEV:LUKSDEV");
-	boot_options_parse("rd.luks.options=discard,tries=5 rd.luks.options=0a1b=readonly rd.luks.allow-discards "
-			   "rd.luks.allow-discards=luks-0a1b", &o);
-	CHECK(l->options_count == 2 && !l->options[0].uuid[0] && strcmp(l->options[0].options, "discard,tries=5") == 0 &&
-	      strcmp(l->options[1].uuid, "0a1b") == 0 && strcmp(l->options[1].options, "readonly") == 0,
+		      strcmp(l->keys[2].device, "/dev/sdb1") == 0,
+	      "dracut's KEYFILE:KEYDEV:LUKSDEV");
+	boot_options_parse(
+		"rd.luks.options=discard,tries=5 rd.luks.options=0a1b=readonly rd.luks.allow-discards "
+		"rd.luks.allow-discards=luks-0a1b",
+		&o);
+	CHECK(l->options_count == 2 && !l->options[0].uuid[0] &&
+		      strcmp(l->options[0].options, "discard,tries=5") == 0 &&
+		      strcmp(l->options[1].uuid, "0a1b") == 0 &&
+		      strcmp(l->options[1].options, "readonly") == 0,
 	      "rd.luks.options=OPTIONS and UUID=OPTIONS");
 	CHECK(l->discard_all && l->discard_count == 1 && strcmp(l->discard_uuids[0], "0a1b") == 0,
 	      "rd.luks.allow-discards, bare and =UUID");
-	boot_options_parse("cryptdevice=UUID=0a1b2c3d-1111-2222-3333-444455556666:cryptroot:allow-discards "
-			   "cryptkey=rootfs:/crypto_keyfile.bin", &o);
-	CHECK(strcmp(l->cryptdevice, "UUID=0a1b2c3d-1111-2222-3333-444455556666:cryptroot:allow-discards") == 0 &&
-	      strcmp(l->cryptkey, "rootfs:/crypto_keyfile.bin") == 0, "mkinitcpio's cryptdevice= and cryptkey=");
+	boot_options_parse(
+		"cryptdevice=UUID=0a1b2c3d-1111-2222-3333-444455556666:cryptroot:allow-discards "
+		"cryptkey=rootfs:/crypto_keyfile.bin",
+		&o);
+	CHECK(strcmp(l->cryptdevice,
+		     "UUID=0a1b2c3d-1111-2222-3333-444455556666:cryptroot:allow-discards") == 0 &&
+		      strcmp(l->cryptkey, "rootfs:/crypto_keyfile.bin") == 0,
+	      "mkinitcpio's cryptdevice= and cryptkey=");
 	boot_options_parse("cryptdevice=/dev/sda2", &o);
-	CHECK(!l->cryptdevice[0] && problem(&o, "cryptdevice"), "a cryptdevice= without a name is refused");
+	CHECK(!l->cryptdevice[0] && problem(&o, "cryptdevice"),
+	      "a cryptdevice= without a name is refused");
 
 	char longroot[700] = "root=/dev/";
 	memset(longroot + 10, 'x', 600);

@@ -72,7 +72,8 @@ int main(void)
 	struct termios before, after;
 	(void)tcgetattr(p.slave, &before);
 
-	CHECK(ask(&p, "s3cret pass\r", buf, sizeof(buf), 5000) == 11 && strcmp(buf, "s3cret pass") == 0,
+	CHECK(ask(&p, "s3cret pass\r", buf, sizeof(buf), 5000) == 11 &&
+		      strcmp(buf, "s3cret pass") == 0,
 	      "a line typed after the prompt is the passphrase");
 	(void)fcntl(p.master, F_SETFL, O_NONBLOCK);
 	wait_for(p.master, "\n", seen, sizeof(seen));
@@ -81,11 +82,16 @@ int main(void)
 	CHECK(after.c_lflag == before.c_lflag && after.c_iflag == before.c_iflag,
 	      "the terminal's settings are given back");
 
-	CHECK(ask(&p, "abx\x7f" "c\r", buf, sizeof(buf), 5000) == 3 && strcmp(buf, "abc") == 0,
+	CHECK(ask(&p,
+		  "abx\x7f"
+		  "c\r",
+		  buf, sizeof(buf), 5000) == 3 &&
+		      strcmp(buf, "abc") == 0,
 	      "Backspace takes back a character");
 	CHECK(ask(&p, "junk\x15real\n", buf, sizeof(buf), 5000) == 4 && strcmp(buf, "real") == 0,
 	      "^U takes back the line; a newline ends it like Enter");
-	CHECK(ask(&p, "\r", buf, sizeof(buf), 5000) == 0 && buf[0] == '\0', "an empty line is an empty passphrase");
+	CHECK(ask(&p, "\r", buf, sizeof(buf), 5000) == 0 && buf[0] == '\0',
+	      "an empty line is an empty passphrase");
 	CHECK(ask(&p, "half\x03", buf, sizeof(buf), 5000) == -ECANCELED, "^C cancels, at once");
 	CHECK(ask(&p, NULL, buf, sizeof(buf), 300) == -ETIMEDOUT, "no answer: the timeout ends it");
 	CHECK(ask(&p, "0123456789abcdef\r", buf, 8, 5000) == 7 && strcmp(buf, "0123456") == 0,
@@ -96,10 +102,12 @@ int main(void)
 	pid_t pid = user(q.master, "from q\r");
 	ssize_t r = prompt_passphrase(both, 2, "Passphrase: ", buf, sizeof(buf), 5000);
 	(void)waitpid(pid, NULL, 0);
-	CHECK(r == 6 && strcmp(buf, "from q") == 0, "of two consoles, the one that answers is heard");
+	CHECK(r == 6 && strcmp(buf, "from q") == 0,
+	      "of two consoles, the one that answers is heard");
 	wait_for(p.master, "Passphrase: ", seen, sizeof(seen));
 	CHECK(strstr(seen, "Passphrase: ") != NULL, "and the prompt was on the other too");
 
-	CHECK(prompt_passphrase(both, 0, "x", buf, sizeof(buf), 10) == -EINVAL, "no console: -EINVAL");
+	CHECK(prompt_passphrase(both, 0, "x", buf, sizeof(buf), 10) == -EINVAL,
+	      "no console: -EINVAL");
 	return check_done();
 }

@@ -19,24 +19,32 @@ static void test_forms(void)
 	CHECK_STR(spec.value, "vda1", "device name without /dev/");
 	CHECK(parses("/dev/nvme0n1p2") && spec.kind == ROOT_BY_DEVNAME, "/dev/nvme0n1p2");
 	CHECK(parses("/dev/mmcblk0p1") && spec.kind == ROOT_BY_DEVNAME, "/dev/mmcblk0p1");
-	CHECK(parses("UUID=3F2504E0-4F89-11D3-9A0C-0305E82C3301") && spec.kind == ROOT_BY_UUID, "UUID= upper case");
+	CHECK(parses("UUID=3F2504E0-4F89-11D3-9A0C-0305E82C3301") && spec.kind == ROOT_BY_UUID,
+	      "UUID= upper case");
 	CHECK_STR(spec.value, "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "UUID lowercased");
 	CHECK(parses("/dev/disk/by-uuid/abcd-1234") && spec.kind == ROOT_BY_UUID, "by-uuid link");
 	CHECK(parses("LABEL=my root") && spec.kind == ROOT_BY_LABEL, "LABEL= with a space");
 	CHECK_STR(spec.value, "my root", "label kept as is");
-	CHECK(parses("/dev/disk/by-label/my\\x20root") && spec.kind == ROOT_BY_LABEL, "by-label link");
+	CHECK(parses("/dev/disk/by-label/my\\x20root") && spec.kind == ROOT_BY_LABEL,
+	      "by-label link");
 	CHECK_STR(spec.value, "my root", "by-label \\x20 decoded");
-	CHECK(parses("PARTUUID=0FC63DAF-8483-4772-8E79-3D69D8477DE4") && spec.kind == ROOT_BY_PARTUUID, "PARTUUID= GPT");
+	CHECK(parses("PARTUUID=0FC63DAF-8483-4772-8E79-3D69D8477DE4") &&
+		      spec.kind == ROOT_BY_PARTUUID,
+	      "PARTUUID= GPT");
 	CHECK(spec.partnroff == 0, "no PARTNROFF");
-	CHECK(parses("PARTUUID=1234abcd-02") && spec.kind == ROOT_BY_PARTUUID, "PARTUUID= MBR form");
+	CHECK(parses("PARTUUID=1234abcd-02") && spec.kind == ROOT_BY_PARTUUID,
+	      "PARTUUID= MBR form");
 	CHECK_STR(spec.value, "1234abcd-02", "MBR PARTUUID");
 	CHECK(parses("PARTUUID=1234abcd-01/PARTNROFF=2") && spec.partnroff == 2, "PARTNROFF=2");
 	CHECK_STR(spec.value, "1234abcd-01", "PARTUUID before /PARTNROFF");
-	CHECK(parses("/dev/disk/by-partuuid/1234abcd-01") && spec.kind == ROOT_BY_PARTUUID, "by-partuuid link");
+	CHECK(parses("/dev/disk/by-partuuid/1234abcd-01") && spec.kind == ROOT_BY_PARTUUID,
+	      "by-partuuid link");
 	CHECK(parses("PARTLABEL=root") && spec.kind == ROOT_BY_PARTLABEL, "PARTLABEL=");
-	CHECK(parses("/dev/disk/by-partlabel/EFI\\x20system") && spec.kind == ROOT_BY_PARTLABEL, "by-partlabel link");
+	CHECK(parses("/dev/disk/by-partlabel/EFI\\x20system") && spec.kind == ROOT_BY_PARTLABEL,
+	      "by-partlabel link");
 	CHECK_STR(spec.value, "EFI system", "by-partlabel decoded");
-	CHECK(parses("8:1") && spec.kind == ROOT_BY_DEVNUM && spec.major == 8 && spec.minor == 1, "MAJ:MIN");
+	CHECK(parses("8:1") && spec.kind == ROOT_BY_DEVNUM && spec.major == 8 && spec.minor == 1,
+	      "MAJ:MIN");
 	CHECK(parses("0801") && spec.major == 8 && spec.minor == 1, "kernel hex 0801 is 8:1");
 	CHECK(parses("fe01") && spec.major == 254 && spec.minor == 1, "kernel hex fe01 is 254:1");
 	CHECK(parses("259:65536") && spec.major == 259 && spec.minor == 65536, "large minor");
@@ -47,15 +55,35 @@ static void test_forms(void)
 static void test_malformed(void)
 {
 	static const char *const bad[] = {
-		"", "UUID=", "LABEL=", "PARTUUID=", "PARTLABEL=", "/dev/", "UUID=xyz-123",
-		"PARTUUID=abcd/PARTNROFF=", "PARTUUID=abcd/PARTNROFF=x", "PARTUUID=abcd/FOO=1",
-		"8:", ":1", "8:1x", "99999:1", "sda1", "0x801", "/dev/disk/by-id/ata-foo",
-		"/dev/../etc/passwd", "/dev/disk/by-label/", "/dev/mapper/", "/dev/mapper/a/b", "LABEL=my\\x00root", "PARTLABEL=\\x00",
+		"",
+		"UUID=",
+		"LABEL=",
+		"PARTUUID=",
+		"PARTLABEL=",
+		"/dev/",
+		"UUID=xyz-123",
+		"PARTUUID=abcd/PARTNROFF=",
+		"PARTUUID=abcd/PARTNROFF=x",
+		"PARTUUID=abcd/FOO=1",
+		"8:",
+		":1",
+		"8:1x",
+		"99999:1",
+		"sda1",
+		"0x801",
+		"/dev/disk/by-id/ata-foo",
+		"/dev/../etc/passwd",
+		"/dev/disk/by-label/",
+		"/dev/mapper/",
+		"/dev/mapper/a/b",
+		"LABEL=my\\x00root",
+		"PARTLABEL=\\x00",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		reason = NULL;
 		bool ok = parses(bad[i]);
-		CHECK(!ok && reason && *reason, "root=%s rejected (%s)", bad[i], reason ? reason : "no reason");
+		CHECK(!ok && reason && *reason, "root=%s rejected (%s)", bad[i],
+		      reason ? reason : "no reason");
 	}
 	char longuuid[400] = "UUID=";
 	memset(longuuid + 5, 'a', 300);
@@ -64,10 +92,14 @@ static void test_malformed(void)
 }
 
 static struct blockdev dev(const char *name, unsigned major, unsigned minor, int partno,
-			   const char *uuid, const char *label, const char *partuuid, const char *partlabel)
+			   const char *uuid, const char *label, const char *partuuid,
+			   const char *partlabel)
 {
-	struct blockdev d = { .major = major, .minor = minor, .partno = partno,
-			      .disk_major = major, .disk_minor = partno ? minor - (unsigned)partno : minor };
+	struct blockdev d = { .major = major,
+			      .minor = minor,
+			      .partno = partno,
+			      .disk_major = major,
+			      .disk_minor = partno ? minor - (unsigned)partno : minor };
 	strcpy(d.name, name);
 	strcpy(d.uuid, uuid);
 	strcpy(d.label, label);
@@ -81,7 +113,8 @@ static void test_matching(void)
 	struct blockdev devs[] = {
 		dev("vda", 254, 0, 0, "", "", "", ""),
 		dev("vda1", 254, 1, 1, "aaaa-bbbb", "boot", "11111111-01", "esp"),
-		dev("vda2", 254, 2, 2, "0fc63daf-8483-4772-8e79-3d69d8477de4", "my root", "11111111-02", "root"),
+		dev("vda2", 254, 2, 2, "0fc63daf-8483-4772-8e79-3d69d8477de4", "my root",
+		    "11111111-02", "root"),
 		dev("vda3", 254, 3, 3, "", "", "11111111-03", ""),
 	};
 	size_t n = sizeof(devs) / sizeof(devs[0]);
@@ -117,11 +150,15 @@ static void test_matching(void)
 	}
 	struct blockdev dm = dev("dm-0", 253, 0, 0, "", "", "", "");
 	strcpy(dm.dm_name, "vg0-root");
-	CHECK(parses("/dev/mapper/vg0-root") && root_spec_matches(&spec, &dm, NULL, 0), "/dev/mapper/NAME matches the dm device's name");
-	CHECK(!root_spec_matches(&spec, &devs[1], devs, n), "/dev/mapper/NAME does not match a plain partition");
-	CHECK(parses("/dev/dm-0") && root_spec_matches(&spec, &dm, NULL, 0), "/dev/dm-0 matches by kernel name");
+	CHECK(parses("/dev/mapper/vg0-root") && root_spec_matches(&spec, &dm, NULL, 0),
+	      "/dev/mapper/NAME matches the dm device's name");
+	CHECK(!root_spec_matches(&spec, &devs[1], devs, n),
+	      "/dev/mapper/NAME does not match a plain partition");
+	CHECK(parses("/dev/dm-0") && root_spec_matches(&spec, &dm, NULL, 0),
+	      "/dev/dm-0 matches by kernel name");
 	struct blockdev empty = dev("vdb", 254, 16, 0, "", "", "", "");
-	CHECK(parses("UUID=abcd") && !root_spec_matches(&spec, &empty, NULL, 0), "a device without a UUID never matches UUID=");
+	CHECK(parses("UUID=abcd") && !root_spec_matches(&spec, &empty, NULL, 0),
+	      "a device without a UUID never matches UUID=");
 }
 
 int main(void)

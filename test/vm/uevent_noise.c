@@ -34,7 +34,8 @@ static int pid1_listens(void)
 	int eth;
 	unsigned pid;
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx %d %u", &sk, &eth, &pid) == 3 && eth == NETLINK_UEVENT_PROTOCOL && pid == 1)
+		if (sscanf(line, "%lx %d %u", &sk, &eth, &pid) == 3 &&
+		    eth == NETLINK_UEVENT_PROTOCOL && pid == 1)
 			found = 1;
 	if (f)
 		fclose(f);
@@ -43,8 +44,9 @@ static int pid1_listens(void)
 
 static int forge(void)
 {
-	static const char msg[] = "add@/devices/virtual/block/vda1\0ACTION=add\0DEVPATH=/devices/virtual/block/vda1\0"
-				  "SUBSYSTEM=block\0MAJOR=254\0MINOR=1\0DEVNAME=vda1\0DEVTYPE=partition\0SEQNUM=1\0";
+	static const char msg[] =
+		"add@/devices/virtual/block/vda1\0ACTION=add\0DEVPATH=/devices/virtual/block/vda1\0"
+		"SUBSYSTEM=block\0MAJOR=254\0MINOR=1\0DEVNAME=vda1\0DEVTYPE=partition\0SEQNUM=1\0";
 	int fd = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT);
 	struct sockaddr_nl self = { .nl_family = AF_NETLINK };
 	if (fd < 0 || bind(fd, (struct sockaddr *)&self, sizeof(self)) < 0)
@@ -53,8 +55,10 @@ static int forge(void)
 	for (int round = 0; round < 3; round++) {
 		struct sockaddr_nl unicast = { .nl_family = AF_NETLINK, .nl_pid = 1 };
 		struct sockaddr_nl multicast = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-		sent += sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&unicast, sizeof(unicast)) > 0;
-		sent += sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&multicast, sizeof(multicast)) > 0;
+		sent += sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&unicast,
+			       sizeof(unicast)) > 0;
+		sent += sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&multicast,
+			       sizeof(multicast)) > 0;
 		sleep_ms(20);
 	}
 	return sent;
