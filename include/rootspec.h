@@ -24,6 +24,10 @@ struct root_spec {
 	int partnroff;			 /* ROOT_BY_PARTUUID's /PARTNROFF=N, else 0 */
 };
 
+/* Copies the len bytes of a UUID (hexadecimal and '-') at src to dst (size bytes), lowercased and
+ * NUL-terminated. Returns 0, or -EINVAL / -ENAMETOOLONG with *reason. */
+int copy_lower_hex(char *dst, size_t size, const char *src, size_t len, const char **reason);
+
 /* Returns 0, or -EINVAL with *reason set to a static explanation. */
 int root_spec_parse(const char *text, struct root_spec *spec, const char **reason);
 

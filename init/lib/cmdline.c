@@ -331,18 +331,10 @@ static int copy_luks_uuid(char *dst, const char *value, size_t len, const char *
 		value += 5;
 		len -= 5;
 	}
-	if (len == 0 || len >= LUKS_UUID_MAX) {
-		*reason = "expected a LUKS UUID";
+	if (copy_lower_hex(dst, LUKS_UUID_MAX, value, len, reason) < 0) {
+		*reason = "expected a LUKS UUID (hexadecimal and '-')";
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < len; i++) {
-		if (!isxdigit((unsigned char)value[i]) && value[i] != '-') {
-			*reason = "expected a LUKS UUID (hexadecimal and '-')";
-			return -EINVAL;
-		}
-		dst[i] = (char)tolower((unsigned char)value[i]);
-	}
-	dst[len] = '\0';
 	return 0;
 }
 

@@ -16,13 +16,13 @@ static bool starts_with(const char *s, const char *prefix, const char **rest)
 	return true;
 }
 
-static int copy_lower_hex(char *dst, const char *src, size_t len, const char **reason)
+int copy_lower_hex(char *dst, size_t size, const char *src, size_t len, const char **reason)
 {
 	if (len == 0) {
 		*reason = "empty identifier";
 		return -EINVAL;
 	}
-	if (len >= ROOT_SPEC_VALUE_MAX) {
+	if (len >= size) {
 		*reason = "identifier too long";
 		return -ENAMETOOLONG;
 	}
@@ -72,7 +72,7 @@ static int parse_partuuid(const char *text, struct root_spec *spec, const char *
 {
 	const char *slash = strchr(text, '/');
 	size_t len = slash ? (size_t)(slash - text) : strlen(text);
-	int r = copy_lower_hex(spec->value, text, len, reason);
+	int r = copy_lower_hex(spec->value, sizeof(spec->value), text, len, reason);
 	if (r < 0 || !slash)
 		return r;
 	const char *off;
@@ -151,7 +151,7 @@ int root_spec_parse(const char *text, struct root_spec *spec, const char **reaso
 
 	if (starts_with(text, "/dev/disk/by-uuid/", &rest) || starts_with(text, "UUID=", &rest)) {
 		spec->kind = ROOT_BY_UUID;
-		return copy_lower_hex(spec->value, rest, strlen(rest), reason);
+		return copy_lower_hex(spec->value, sizeof(spec->value), rest, strlen(rest), reason);
 	}
 	if (starts_with(text, "/dev/disk/by-partuuid/", &rest) ||
 	    starts_with(text, "PARTUUID=", &rest)) {
