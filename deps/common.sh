@@ -3,7 +3,10 @@
 
 RDINIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RDINIT_CACHE=${RDINIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rdinit}
-RDINIT_MUSL=$RDINIT_CACHE/musl          # prefix of the static musl archives
+# Prefix of the static musl archives, and the meson cross file that points at it (one per prefix, so a
+# second prefix, e.g. RDINIT_MUSL=~/.cache/rdinit/musl-test, leaves the default one alone).
+RDINIT_MUSL=${RDINIT_MUSL:-$RDINIT_CACHE/musl}
+RDINIT_CROSS=$RDINIT_MUSL-cross.ini
 RDINIT_BUILD=${RDINIT_BUILD:-$RDINIT_TOP/build}
 
 die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
@@ -85,11 +88,11 @@ build_rdinit() {
 	# meson keeps the link flags pkg-config gave at setup: new libraries (a libkmod that needs liblzma)
 	# need a new setup (a reconfigure keeps what it found cached).
 	local deps
-	deps=$(cat "$RDINIT_MUSL"/.stamp-* "$RDINIT_CACHE/musl-cross.ini")
+	deps=$(cat "$RDINIT_MUSL"/.stamp-* "$RDINIT_CROSS")
 	if [ -f "$RDINIT_BUILD/build.ninja" ] && [ "$(cat "$RDINIT_BUILD/.rdinit-deps" 2>/dev/null)" != "$deps" ]; then
 		meson setup --wipe "$RDINIT_BUILD" "$RDINIT_TOP" >/dev/null || die "meson setup --wipe failed"
 	elif [ ! -f "$RDINIT_BUILD/build.ninja" ]; then
-		meson setup "$RDINIT_BUILD" "$RDINIT_TOP" --cross-file "$RDINIT_CACHE/musl-cross.ini" \
+		meson setup "$RDINIT_BUILD" "$RDINIT_TOP" --cross-file "$RDINIT_CROSS" \
 			--buildtype=minsize -Db_ndebug=true >/dev/null || die "meson setup failed"
 	fi
 	printf '%s\n' "$deps" >"$RDINIT_BUILD/.rdinit-deps"
