@@ -78,7 +78,7 @@ RDINIT_PACKAGES=(
 	dpkg-dev autoconf automake libtool autopoint gettext gtk-doc-tools bison flex
 	libarchive-dev liblzma-dev liblz4-dev libkmod-dev kmod lvm2 busybox-static
 	qemu-system-x86 e2fsprogs fdisk cpio file util-linux zstd xz-utils gzip python3
-	clang libclang-rt-14-dev libblkid-dev libmount-dev clang-format
+	clang libclang-rt-14-dev libblkid-dev libmount-dev clang-format cmake
 	cryptsetup-bin mdadm btrfs-progs dosfstools python3-cryptography
 )
 
