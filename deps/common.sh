@@ -3,11 +3,17 @@
 
 RDINIT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RDINIT_CACHE=${RDINIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rdinit}
+RDINIT_BUILD=${RDINIT_BUILD:-$RDINIT_TOP/build}
 # Prefix of the static musl archives, and the meson cross file that points at it (one per prefix, so a
-# second prefix, e.g. RDINIT_MUSL=~/.cache/rdinit/musl-test, leaves the default one alone).
+# second prefix, e.g. RDINIT_MUSL=~/.cache/rdinit/musl-test, leaves the default one alone). A build
+# tree keeps the prefix it was set up with (meson keeps its cross file): unless RDINIT_MUSL says
+# otherwise (and build_rdinit refuses a different one), that one, so that a test running qemu/prepare
+# in it builds there too.
+if [ -z "${RDINIT_MUSL:-}" ] && [ -f "$RDINIT_BUILD/.rdinit-musl" ]; then
+	RDINIT_MUSL=$(cat "$RDINIT_BUILD/.rdinit-musl")
+fi
 RDINIT_MUSL=${RDINIT_MUSL:-$RDINIT_CACHE/musl}
 RDINIT_CROSS=$RDINIT_MUSL-cross.ini
-RDINIT_BUILD=${RDINIT_BUILD:-$RDINIT_TOP/build}
 
 die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 say() { printf '==> %s\n' "$*" >&2; }
@@ -84,6 +90,10 @@ RDINIT_PACKAGES=(
 
 # Configure (once) and build the meson tree: /init and the tests for musl, mkrdinit for the host.
 build_rdinit() {
+	if [ -f "$RDINIT_BUILD/build.ninja" ] && [ -f "$RDINIT_BUILD/.rdinit-musl" ] &&
+		[ "$(cat "$RDINIT_BUILD/.rdinit-musl")" != "$RDINIT_MUSL" ]; then
+		die "$RDINIT_BUILD links $(cat "$RDINIT_BUILD/.rdinit-musl"), not $RDINIT_MUSL: remove it first"
+	fi
 	"$RDINIT_TOP/deps/build"
 	# meson keeps the link flags pkg-config gave at setup: new libraries (a libkmod that needs liblzma)
 	# need a new setup (a reconfigure keeps what it found cached).
@@ -96,5 +106,6 @@ build_rdinit() {
 			--buildtype=minsize -Db_ndebug=true >/dev/null || die "meson setup failed"
 	fi
 	printf '%s\n' "$deps" >"$RDINIT_BUILD/.rdinit-deps"
+	printf '%s\n' "$RDINIT_MUSL" >"$RDINIT_BUILD/.rdinit-musl"
 	ninja -C "$RDINIT_BUILD" >/dev/null || { ninja -C "$RDINIT_BUILD"; die "build failed"; }
 }
