@@ -52,8 +52,9 @@ struct boot {
 	struct blockdev other_match; /* a second device root= names, when there is one */
 	struct drivers_seen drivers;
 	struct layer_state layers[LAYER_COUNT];
-	struct kmod_ctx *kmod; /* libkmod on the image's modules, open from the root search on */
-	bool search_prepared;  /* rootdelay= slept, the module index opened: once per boot */
+	struct luks_state luks; /* the LUKS layer's plan, last passphrase, unlocked devices */
+	struct kmod_ctx *kmod;	/* libkmod on the image's modules, open from the root search on */
+	bool search_prepared;	/* rootdelay= slept, the module index opened: once per boot */
 	struct timeline timeline;
 	struct failure failure;
 	unsigned uevents, forged_uevents;

@@ -170,12 +170,15 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 		if (ready != 0 || !s->new_devices)
 			continue;
 		s->new_devices = 0;
-		(void)layers_settle(boot);
-		if (initqueue) {
-			int r = run_hooks(boot, STAGE_INITQUEUE);
-			if (r < 0)
-				return r;
-		}
+		/* Time at a passphrase prompt is the user's, not the devices': it extends the wait. */
+		uint64_t prompted = boot->luks.prompt_ms;
+		int r = layers_settle(boot);
+		if (deadline != UINT64_MAX)
+			deadline += boot->luks.prompt_ms - prompted;
+		if (r < 0 && r != -EAGAIN)
+			return r;
+		if (initqueue && (r = run_hooks(boot, STAGE_INITQUEUE)) < 0)
+			return r;
 	}
 }
 

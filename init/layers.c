@@ -1,7 +1,7 @@
-/* The storage layers, as a table keyed by the TYPE libblkid gives a member: LVM2_member activates
- * volume groups. A layer is C where a library does the job, or a program the image carries, run
- * through the one spawn helper; a layer whose program or module the image lacks is skipped with a
- * debug line. What a layer makes appears as a uevent and goes through the same probe and match. */
+/* The storage layers, as a table keyed by the TYPE libblkid gives a member: crypto_LUKS unlocks
+ * (layer_luks.c), LVM2_member activates volume groups (layer_lvm.c). A layer is C where a library
+ * does the job, or a program the image carries, run through the one spawn helper; a layer whose
+ * program or module the image lacks is skipped with a debug line. What a layer makes appears as a uevent and goes through the same probe and match. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,10 +16,11 @@ struct layer {
 	const char *name;    /* in messages: "rdinit: lvm: ..." */
 	const char *type;    /* the libblkid TYPE of its members */
 	const char *program; /* what it runs, looked for in IMAGE_PATH; NULL for a C layer */
-	const char *module;  /* what the kernel needs for it, loaded first; NULL for none */
+	const char *const
+		*modules; /* what the kernel needs for it, loaded first: the first must be there */
 	/* Whether the command line lets it run (rd.lvm=0 says no); reason says why not. */
 	bool (*enabled)(const struct boot_options *opts, const char **reason);
-	/* Acts on the members that appeared: returns 0, or -errno with state->note saying why. */
+	/* Acts on the members that appeared (layers.h says what it returns). */
 	int (*settle)(struct boot *boot, struct layer_state *state, const char *program);
 };
 
@@ -29,46 +30,24 @@ static bool lvm_enabled(const struct boot_options *opts, const char **reason)
 	return opts->lvm;
 }
 
-/* lvm vgchange --sysinit --activate y [VG...]: the groups rd.lvm.vg= names, or every one found.
- * lvm sees every PV there is; a group whose PVs are not all there yet stays inactive until the next
- * member appears and this runs again. */
-static int lvm_activate(struct boot *boot, struct layer_state *state, const char *lvm)
+static bool luks_enabled(const struct boot_options *opts, const char **reason)
 {
-	const struct boot_options *opts = &boot->opts;
-	char *argv[6 + CMDLINE_LIST_MAX] = { "lvm", "vgchange", "--sysinit", "--activate", "y" };
-	char groups[CMDLINE_LIST_MAX * 130] = "";
-	size_t n = 5;
-	for (size_t i = 0; i < opts->lvm_vg_count; i++) {
-		argv[n++] = (char *)opts->lvm_vg[i];
-		(void)snprintf(groups + strlen(groups), sizeof(groups) - strlen(groups), " %s",
-			       opts->lvm_vg[i]);
-	}
-	argv[n] = NULL;
-	log_info("lvm: activating volume groups:%s", groups[0] ? groups : " all");
-	char *envp[] = { "PATH=" IMAGE_PATH, NULL };
-	struct program_result result;
-	int r = run_program(lvm, argv, envp, false, opts->hook_timeout_s * 1000, &result);
-	if (r < 0) {
-		(void)snprintf(state->note, sizeof(state->note), "unable to run %s: %s", lvm,
-			       strerror(-r));
-		return r;
-	}
-	if (result.timed_out || result.signaled || result.status != 0) {
-		(void)snprintf(state->note, sizeof(state->note),
-			       "lvm vgchange --activate y%.60s %s %d", groups,
-			       result.timed_out		 ? "was killed on timeout, signal"
-				       : result.signaled ? "was killed by signal"
-							 : "failed with exit status",
-			       result.timed_out ? 9 : result.status);
-		return -EIO;
-	}
-	(void)snprintf(state->note, sizeof(state->note), "activated volume groups:%.120s",
-		       groups[0] ? groups : " all");
-	return 0;
+	*reason = "rd.luks=0";
+	return opts->luks.enabled;
 }
 
+static const char *const lvm_modules[] = { "dm_mod", NULL };
+/* dm-crypt; the kernel's crypto API as libcryptsetup's kernel backend uses it (AF_ALG); and the
+ * ciphers' modes and hashes LUKS uses, which the kernel would ask a modprobe the image lacks for. */
+static const char *const luks_modules[] = {
+	"dm_crypt", "algif_skcipher", "algif_hash", "xts",    "ecb",
+	"cbc",	    "essiv",	      "sha256",	    "sha512", NULL
+};
+
 static const struct layer layers[LAYER_COUNT] = {
-	[LAYER_LVM] = { "lvm", "LVM2_member", "lvm", "dm_mod", lvm_enabled, lvm_activate },
+	[LAYER_LUKS] = { "luks", "crypto_LUKS", NULL, luks_modules, luks_enabled,
+			 luks_unlock_members },
+	[LAYER_LVM] = { "lvm", "LVM2_member", "lvm", lvm_modules, lvm_enabled, lvm_activate },
 };
 
 void layers_add_member(struct boot *boot, const struct blockdev *dev)
@@ -104,21 +83,23 @@ static bool layer_usable(struct boot *boot, int i, char *program, size_t size)
 		state->skipped = true;
 		return false;
 	}
-	/* Built in or loaded is all the same; a module the image lacks makes the layer useless. */
-	if (layer->module && load_modules(boot, layer->module) == -ENOENT) {
-		log_debug("%s: the image has no module %s: layer skipped", layer->name,
-			  layer->module);
-		(void)snprintf(state->note, sizeof(state->note),
-			       "not run: the image has no module %s", layer->module);
-		state->skipped = true;
-		return false;
+	/* Built in or loaded is all the same; without the first module the layer is useless, the
+	 * others it may do without. */
+	for (size_t m = 0; layer->modules && layer->modules[m]; m++) {
+		if (load_modules(boot, layer->modules[m]) == -ENOENT && m == 0) {
+			log_debug("%s: the image has no module %s: layer skipped", layer->name,
+				  layer->modules[m]);
+			(void)snprintf(state->note, sizeof(state->note),
+				       "not run: the image has no module %s", layer->modules[m]);
+			state->skipped = true;
+			return false;
+		}
 	}
 	return true;
 }
 
-bool layers_settle(struct boot *boot)
+int layers_settle(struct boot *boot)
 {
-	bool ran = false;
 	for (int i = 0; i < LAYER_COUNT; i++) {
 		struct layer_state *state = &boot->layers[i];
 		char program[256] = "";
@@ -128,12 +109,17 @@ bool layers_settle(struct boot *boot)
 		if (!layer_usable(boot, i, program, sizeof(program)))
 			continue;
 		state->runs++;
-		ran = true;
 		uint64_t start = timeline_now_ms();
 		int r = layers[i].settle(boot, state, program);
 		log_msg(r < 0 ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO, "%s: %s (%llu ms)",
 			layers[i].name, state->note,
 			(unsigned long long)(timeline_now_ms() - start));
+		/* -EAGAIN: it may do better once more devices appear, so it runs again then;
+		 * anything else stops the boot, with boot->failure saying why. */
+		if (r == -EAGAIN)
+			state->pending = true;
+		else if (r < 0)
+			return r;
 	}
-	return ran;
+	return 0;
 }

@@ -48,7 +48,11 @@ static const char *settle(struct boot *boot, const char *cmdline, const char *ty
 	struct blockdev dev = { .name = "vdb1", .major = 254, .minor = 17 };
 	(void)snprintf(dev.type, sizeof(dev.type), "%s", type);
 	layers_add_member(boot, &dev);
-	*ran = layers_settle(boot);
+	int r = layers_settle(boot);
+	/* The lvm layer ran when it counted a run; its failure is no failure of the boot. */
+	*ran = boot->layers[LAYER_LVM].runs > 0;
+	if (r < 0)
+		printf("# layers_settle: %d\n", r);
 	int fd = open(at("calls"), O_RDONLY | O_CLOEXEC);
 	static char calls[256];
 	ssize_t n = fd < 0 ? 0 : read(fd, calls, sizeof(calls) - 1);
@@ -83,7 +87,8 @@ int main(void)
 	CHECK_STR(boot->layers[LAYER_LVM].note, "activated volume groups: all", "and says so");
 	CHECK(boot->layers[LAYER_LVM].members == 1 && boot->layers[LAYER_LVM].runs == 1,
 	      "one member, one run");
-	CHECK(!layers_settle(boot), "without new members it does not run again");
+	CHECK(layers_settle(boot) == 0 && boot->layers[LAYER_LVM].runs == 1,
+	      "without new members it does not run again");
 
 	calls = settle(boot, "rd.lvm.vg=vg0 root=/dev/mapper/vg0-root rd.lvm.vg=vg1", "LVM2_member",
 		       0, &ran);
@@ -99,6 +104,7 @@ int main(void)
 	calls = settle(boot, "", "LVM2_member", 5, &ran);
 	CHECK(ran && strcmp(calls, "lvm vgchange --sysinit --activate y") == 0,
 	      "a failing lvm ran (and settling did not stop)");
+	CHECK(boot->layers[LAYER_LVM].pending, "and runs again once more devices appear");
 	CHECK_STR(boot->layers[LAYER_LVM].note,
 		  "lvm vgchange --activate y failed with exit status 5",
 		  "its status is noted for the screen");
