@@ -10,9 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "binaries.h"
 #include "build.h"
+#include "crypttab.h"
 #include "fileio.h"
 #include "hostonly.h"
 #include "layout.h"
@@ -166,18 +168,9 @@ static bool ends_with(const char *s, const char *suffix)
 /* The module requests of the image: every `module` line, but with --host-only those of hooks marked `hostonly`
  * give way to what sysfs says the root needs. */
 static int gather_requests(const struct options *opts, const struct manifest *m,
-			   const bool *hostonly_line, struct hostonly_set *detected,
+			   const bool *hostonly_line, const struct hostonly_set *detected,
 			   struct module_request **out, size_t *n_out, struct build_notes *notes)
 {
-	if (opts->host_only) {
-		char err[1024] = "";
-		int r = hostonly_detect(opts->sysfs, opts->mountinfo, detected, err, sizeof(err));
-		if (r < 0) {
-			complain("--host-only: %s", err[0] ? err : strerror(-r));
-			return r;
-		}
-	}
-
 	size_t n = detected->n_items;
 	for (size_t i = 0; i < m->n_entries; i++)
 		n += m->entries[i].kind == MANIFEST_MODULE;
@@ -321,9 +314,9 @@ static int add_module_files(const struct options *opts, const char *kver,
 /* The `module` lines (with --host-only, what sysfs says instead of the hostonly hooks' lines) resolved in the
  * kernel's tree, with their firmware and the image's own indexes. */
 static int add_modules(const struct options *opts, const struct manifest *m,
-		       const bool *hostonly_line, struct image *img, struct build_notes *notes)
+		       const bool *hostonly_line, const struct hostonly_set *detected,
+		       struct image *img, struct build_notes *notes)
 {
-	struct hostonly_set detected = { 0 };
 	struct module_request *requests = NULL;
 	size_t n_requests = 0;
 	struct utsname uts;
@@ -333,7 +326,7 @@ static int add_modules(const struct options *opts, const struct manifest *m,
 	struct module_indexes indexes = { 0 };
 	char err[1024] = "";
 
-	int r = gather_requests(opts, m, hostonly_line, &detected, &requests, &n_requests, notes);
+	int r = gather_requests(opts, m, hostonly_line, detected, &requests, &n_requests, notes);
 	if (r == 0 && n_requests > 0)
 		r = find_module_tree(opts, &uts, &kver, &tree);
 	if (r < 0 || n_requests == 0)
@@ -341,7 +334,7 @@ static int add_modules(const struct options *opts, const struct manifest *m,
 
 	r = modules_resolve(tree, requests, n_requests, &set, err, sizeof(err));
 	if (r == 0) {
-		report_host_only(opts, &detected, requests, n_requests, tree, notes);
+		report_host_only(opts, detected, requests, n_requests, tree, notes);
 		r = modules_build_indexes(tree, kver, &set, opts->depmod, &indexes, err,
 					  sizeof(err));
 	}
@@ -353,9 +346,96 @@ static int add_modules(const struct options *opts, const struct manifest *m,
 cleanup:
 	module_set_free(&set);
 	module_indexes_free(&indexes);
-	hostonly_set_free(&detected);
 	free(requests);
 	free(tree);
+	return r;
+}
+
+/* The lines of one crypttab, checked as /init will read them, appended to TEXT; with NAMES, only the lines of
+ * those mappings. Each line's key file goes in at its path, mode 0400, and makes the image secret. */
+static int add_crypttab_lines(const char *path, const char *origin, char *const *names,
+			      size_t n_names, struct image *img, char **text, size_t *text_len,
+			      size_t *capacity, size_t *entries)
+{
+	char *data;
+	size_t len;
+	int r = read_whole_file(path, &data, &len);
+	if (r < 0) {
+		complain("%s: unable to read crypttab %s: %s", origin, path, strerror(-r));
+		return r;
+	}
+	size_t number = 0;
+	for (char *line = data; r == 0 && *line; number++) {
+		char *end = line + strcspn(line, "\n");
+		bool last = *end == '\0';
+		*end = '\0';
+		struct crypt_target t;
+		char unsupported[256];
+		const char *reason = "malformed";
+		int e = crypttab_parse_line(line, &t, unsupported, sizeof(unsupported), &reason);
+		bool wanted = e == 1 && !names;
+		for (size_t i = 0; e == 1 && i < n_names; i++)
+			wanted |= strcmp(names[i], t.name) == 0;
+		if (e < 0) {
+			complain("%s:%zu: %s (crypttab from %s)", path, number + 1, reason, origin);
+			r = -EINVAL;
+		} else if (wanted && unsupported[0]) {
+			complain(
+				"%s:%zu: %s: /init does not support the option(s) %s (crypttab from %s)",
+				path, number + 1, t.name, unsupported, origin);
+			r = -EINVAL;
+		} else if (wanted) {
+			size_t n = strlen(line);
+			r = grow_array((void **)text, capacity, *text_len + n + 2, 1);
+			if (r == 0) {
+				memcpy(*text + *text_len, line, n);
+				*text_len += n;
+				(*text)[(*text_len)++] = '\n';
+				(*entries)++;
+			}
+			/* A key on another device stays there; one in the machine's files comes along. */
+			if (r == 0 && t.keyfile[0] && !t.keydev_set) {
+				r = image_add_file(img, t.keyfile + 1, t.keyfile, 0400, PART_FILES,
+						   origin);
+				img->secret = true;
+			}
+			if (r == 0 && t.header[0])
+				r = image_add_file(img, t.header + 1, t.header, 0400, PART_FILES,
+						   origin);
+		}
+		line = last ? end : end + 1;
+	}
+	free(data);
+	return r;
+}
+
+/* The image's /etc/crypttab: the lines of every `crypttab` line's file, and with --host-only those of this
+ * machine's crypttab for the dm-crypt devices under '/'. */
+static int add_crypttab(const struct options *opts, const struct manifest *m,
+			const struct hostonly_set *detected, struct image *img)
+{
+	char *text = NULL;
+	size_t len = 0, capacity = 0, entries = 0;
+	int r = 0;
+	for (size_t i = 0; i < m->n_entries && r == 0; i++)
+		if (m->entries[i].kind == MANIFEST_CRYPTTAB)
+			r = add_crypttab_lines(m->entries[i].location, m->entries[i].source, NULL,
+					       0, img, &text, &len, &capacity, &entries);
+	if (r == 0 && opts->host_only && detected->n_crypt_names) {
+		size_t before = entries;
+		/* No crypttab on this machine is as good as an empty one: the warning below says it. */
+		if (access(opts->crypttab, F_OK) == 0)
+			r = add_crypttab_lines(opts->crypttab, "--host-only", detected->crypt_names,
+					       detected->n_crypt_names, img, &text, &len, &capacity,
+					       &entries);
+		if (r == 0 && entries - before < detected->n_crypt_names)
+			warn("host-only: '/' is on %zu dm-crypt device(s), and %s has lines for %zu of them: "
+			     "/init will ask for the others as luks-UUID",
+			     detected->n_crypt_names, opts->crypttab, entries - before);
+	}
+	if (r == 0 && entries)
+		r = image_add_data(img, "etc/crypttab", text, len, 0644, PART_FILES, "crypttab");
+	free(text);
 	return r;
 }
 
@@ -372,10 +452,18 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 		return -ENOMEM;
 	}
 
+	struct hostonly_set detected = { 0 };
 	int r = read_manifests(opts, &m, folders, display_names, &hostonly_line);
+	if (r == 0 && opts->host_only) {
+		char err[1024] = "";
+		r = hostonly_detect(opts->sysfs, opts->mountinfo, &detected, err, sizeof(err));
+		if (r < 0)
+			complain("--host-only: %s", err[0] ? err : strerror(-r));
+	}
 	for (size_t i = 0; i < m.n_entries && r == 0; i++) {
 		enum manifest_kind kind = m.entries[i].kind;
-		if (kind == MANIFEST_MODULE || kind == MANIFEST_BINARY || kind == MANIFEST_HOSTONLY)
+		if (kind == MANIFEST_MODULE || kind == MANIFEST_BINARY ||
+		    kind == MANIFEST_HOSTONLY || kind == MANIFEST_CRYPTTAB)
 			continue;
 		r = image_add_entry(img, &m.entries[i]);
 		if (r < 0)
@@ -384,7 +472,9 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 	if (r == 0)
 		r = add_binaries(&m, img);
 	if (r == 0)
-		r = add_modules(opts, &m, hostonly_line, img, notes);
+		r = add_crypttab(opts, &m, &detected, img);
+	if (r == 0)
+		r = add_modules(opts, &m, hostonly_line, &detected, img, notes);
 	if (r == 0) {
 		char err[2048] = "";
 		r = image_finalize(img, err, sizeof(err));
@@ -393,6 +483,7 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 	}
 
 	manifest_free(&m);
+	hostonly_set_free(&detected);
 	free(hostonly_line);
 	for (size_t i = 0; i < opts->n_hooks; i++) {
 		free(folders[i]);

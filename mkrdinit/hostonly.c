@@ -38,6 +38,9 @@ void hostonly_set_free(struct hostonly_set *set)
 	free(set->items);
 	free(set->root_device);
 	free(set->fstype);
+	for (size_t i = 0; i < set->n_crypt_names; i++)
+		free(set->crypt_names[i]);
+	free(set->crypt_names);
 	*set = (struct hostonly_set){ 0 };
 }
 
@@ -58,6 +61,20 @@ static int add_item(struct hostonly_set *set, const char *name, const char *orig
 	}
 	set->items[set->n_items++] = item;
 	return 0;
+}
+
+static int add_crypt_name(struct hostonly_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->n_crypt_names; i++)
+		if (strcmp(set->crypt_names[i], name) == 0)
+			return 0;
+	int r = grow_array((void **)&set->crypt_names, &set->crypt_capacity, set->n_crypt_names + 1,
+			   sizeof(*set->crypt_names));
+	if (r == 0 && !(set->crypt_names[set->n_crypt_names] = strdup(name)))
+		r = -ENOMEM;
+	if (r == 0)
+		set->n_crypt_names++;
+	return r;
 }
 
 /* The first line of a small sysfs attribute, without its newline; -errno when it cannot be read. */
@@ -151,8 +168,12 @@ static int walk_block(struct walk *w, const char *device, int depth)
 		r = add_item(w->set, "dm-mod", path);
 		(void)snprintf(path, sizeof(path), "%s/dm/uuid", device);
 		if (r == 0 && read_line(path, value, sizeof(value)) == 0 &&
-		    strncmp(value, "CRYPT-", 6) == 0)
+		    strncmp(value, "CRYPT-", 6) == 0) {
 			r = add_item(w->set, "dm-crypt", path);
+			(void)snprintf(path, sizeof(path), "%s/dm/name", device);
+			if (r == 0 && read_line(path, value, sizeof(value)) == 0 && value[0])
+				r = add_crypt_name(w->set, value);
+		}
 	}
 	(void)snprintf(path, sizeof(path), "%s/md/level", device);
 	if (r == 0 && read_line(path, value, sizeof(value)) == 0 && value[0] &&

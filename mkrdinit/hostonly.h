@@ -14,6 +14,8 @@ struct hostonly_set {
 	size_t capacity;
 	char *root_device; /* "/sys/devices/.../block/sda/sda2", the device holding '/' */
 	char *fstype;	   /* "ext4" */
+	char **crypt_names; /* the dm names of the dm-crypt devices under '/': its crypttab's lines */
+	size_t n_crypt_names, crypt_capacity;
 };
 
 /* Finds the filesystem mounted on '/' in MOUNTINFO (a file in /proc/PID/mountinfo's format; the last '/' line
@@ -21,7 +23,8 @@ struct hostonly_set {
  * such as btrfs, the device named as its source), and from SYSFS (where sysfs is mounted, normally /sys):
  *   - the device and each folder above it up to SYSFS/devices: its driver's module (driver/module) and its
  *     modalias (what udev would load for it), so partition, disk, controller and bus are covered;
- *   - a device-mapper device (dm/): "dm-mod", "dm-crypt" for a CRYPT- uuid, then each of its slaves/, in turn;
+ *   - a device-mapper device (dm/): "dm-mod", "dm-crypt" for a CRYPT- uuid (whose dm/name goes in crypt_names),
+ *     then each of its slaves/, in turn;
  *   - an md array (md/level): "md-LEVEL" (the personality's alias, e.g. md-raid1), then each of its slaves/;
  *   - "fs-TYPE" for the filesystem.
  * Each name once, in the order found. Returns 0, or -ENODEV ('/' is on no block device: tmpfs, overlay, NFS),

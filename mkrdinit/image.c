@@ -99,6 +99,7 @@ int image_add_entry(struct image *img, const struct manifest_entry *entry)
 	case MANIFEST_MODULE:
 	case MANIFEST_BINARY:
 	case MANIFEST_HOSTONLY:
+	case MANIFEST_CRYPTTAB:
 		return -EINVAL;
 	}
 

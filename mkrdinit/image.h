@@ -57,6 +57,7 @@ struct image {
 	size_t n_nodes;
 	size_t capacity;
 	size_t n_hardlink_groups;
+	bool secret; /* it holds a key file: written 0600 */
 };
 
 /* Adds the paths a manifest entry asks for (not MANIFEST_MODULE, MANIFEST_BINARY or MANIFEST_HOSTONLY, which

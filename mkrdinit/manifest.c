@@ -396,6 +396,14 @@ static int parse_hook(struct line *line, struct manifest_entry *entry)
 	return 0;
 }
 
+static int parse_crypttab(struct line *line, struct manifest_entry *entry)
+{
+	int r = expand_location(line, "<path>", line->fields[0], &entry->location);
+	if (r == 0 && !(entry->name = strdup("etc/crypttab")))
+		r = -ENOMEM;
+	return r;
+}
+
 static int parse_hostonly(struct line *line, struct manifest_entry *entry)
 {
 	(void)line, (void)entry;
@@ -415,6 +423,7 @@ static const struct handler handlers[] = {
 	{ "binary", MANIFEST_BINARY, "<program>", 1, false, parse_binary },
 	{ "hook", MANIFEST_HOOK, "<stage> <path>", 2, false, parse_hook },
 	{ "hostonly", MANIFEST_HOSTONLY, "", 0, false, parse_hostonly },
+	{ "crypttab", MANIFEST_CRYPTTAB, "<path>", 1, false, parse_crypttab },
 };
 
 const char *manifest_kind_keyword(enum manifest_kind kind)

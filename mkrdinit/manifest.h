@@ -17,6 +17,7 @@ enum manifest_kind {
 	MANIFEST_BINARY, /* a host program with its libraries and loader */
 	MANIFEST_HOOK, /* a program /init runs at a stage: a 0755 file under IMAGE_HOOKS_DIR/<stage>/ */
 	MANIFEST_HOSTONLY, /* marks the manifest's `module` lines as a generic list that --host-only replaces */
+	MANIFEST_CRYPTTAB, /* a crypttab whose lines go into the image's /etc/crypttab, with their key files */
 };
 
 /* The stages a `hook` line may name (those of include/layout.h), in boot order and as a sentence says them:
@@ -29,7 +30,8 @@ struct manifest_entry {
 	 * MANIFEST_MODULE: the module name or alias; MANIFEST_BINARY: the host program as written, an absolute path
 	 * (normalized) or a bare name to look for in the image's PATH folders; MANIFEST_HOSTONLY: NULL. */
 	char *name;
-	/* MANIFEST_FILE, MANIFEST_HOOK: the file to copy, ${VAR}s expanded and joined to the hook folder when relative.
+	/* MANIFEST_FILE, MANIFEST_HOOK, MANIFEST_CRYPTTAB: the file to copy (or read), ${VAR}s expanded and joined to
+	 * the hook folder when relative.
 	 * MANIFEST_SLINK: the link target, verbatim. */
 	char *location;
 	/* MANIFEST_FILE: further image paths that are hard links to the same inode. */

@@ -42,6 +42,7 @@ static const char usage_text[] =
 	"                             holding '/' needs (see below); without it the image is generic\n"
 	"      --sysfs=DIR            where --host-only reads sysfs (default: /sys)\n"
 	"      --mountinfo=FILE       where --host-only finds what is mounted on '/' (default: /proc/self/mountinfo)\n"
+	"      --crypttab=FILE        where --host-only reads this machine's crypttab (default: /etc/crypttab)\n"
 	"      --list                 write a gen_init_cpio list of the image instead of the image, for the kernel's\n"
 	"                             CONFIG_INITRAMFS_SOURCE: every file an absolute path on this machine\n"
 	"      --list-dir=DIR         with --list: where the files mkrdinit generates (module indexes, the kernel\n"
@@ -65,6 +66,7 @@ static const char usage_text[] =
 static const char usage_text_after_stages[] =
 	")\n"
 	"  hostonly\n"
+	"  crypttab <path>\n"
 	"<mode> is octal, <uid>, <gid>, <maj> and <min> decimal. Lines whose first word starts with '#' are comments.\n"
 	"${VAR} in a <location> or <path> is replaced by its value, and an undefined VAR is an error; a relative\n"
 	"<location> or <path> is relative to the hook folder. Missing parent folders are added as 0755 0 0; identical\n"
@@ -87,6 +89,11 @@ static const char usage_text_after_stages[] =
 	"module and modalias of the device and of every device above it (disk, controller, bus), through the slaves\n"
 	"of device-mapper and md devices (with dm-mod, dm-crypt, md-LEVEL), and fs-TYPE for its filesystem. Of those,\n"
 	"a driver module or alias the kernel's tree lacks is a warning, a modalias that names nothing is skipped.\n"
+	"`crypttab` puts the lines of a crypttab(5) file in the image's /etc/crypttab, for /init to unlock those LUKS\n"
+	"devices; with --host-only the lines of this machine's crypttab (--crypttab) for the dm-crypt devices under\n"
+	"'/' are added too. A malformed line, or an option /init does not support (plain, tcrypt, swap, keyscript=,\n"
+	"...), is an error naming the file, the line and the option. A key file a line names goes in at its path,\n"
+	"mode 0400, and then the image is written mode 0600, readable by root alone.\n"
 	"\n"
 	"The image is reproducible: entries are sorted by path, inodes numbered in that order, and every\n"
 	"modification time is SOURCE_DATE_EPOCH (seconds since 1970, from the environment; default 0).\n"
@@ -103,6 +110,7 @@ enum {
 	OPTION_HOST_ONLY,
 	OPTION_SYSFS,
 	OPTION_MOUNTINFO,
+	OPTION_CRYPTTAB,
 	OPTION_LIST,
 	OPTION_LIST_DIR,
 };
@@ -188,6 +196,7 @@ void parse_options(int argc, char **argv, struct options *opts)
 		{ "host-only", no_argument, NULL, OPTION_HOST_ONLY },
 		{ "sysfs", required_argument, NULL, OPTION_SYSFS },
 		{ "mountinfo", required_argument, NULL, OPTION_MOUNTINFO },
+		{ "crypttab", required_argument, NULL, OPTION_CRYPTTAB },
 		{ "list", no_argument, NULL, OPTION_LIST },
 		{ "list-dir", required_argument, NULL, OPTION_LIST_DIR },
 		{ "help", no_argument, NULL, 'h' },
@@ -201,6 +210,7 @@ void parse_options(int argc, char **argv, struct options *opts)
 		.hooks_dir = MKRDINIT_HOOKS_DIR,
 		.sysfs = "/sys",
 		.mountinfo = "/proc/self/mountinfo",
+		.crypttab = "/etc/crypttab",
 	};
 	opts->defines = calloc((size_t)argc, sizeof(*opts->defines));
 	if (!opts->defines) {
@@ -258,6 +268,9 @@ void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case OPTION_MOUNTINFO:
 			opts->mountinfo = optarg;
+			break;
+		case OPTION_CRYPTTAB:
+			opts->crypttab = optarg;
 			break;
 		case OPTION_LIST:
 			opts->list = true;

@@ -26,6 +26,7 @@ struct options {
 	bool host_only;
 	const char *sysfs;
 	const char *mountinfo;
+	const char *crypttab; /* where --host-only reads the machine's crypttab */
 	bool list;
 	const char *list_dir;
 	char *default_list_dir; /* OUTPUT.d */

@@ -49,10 +49,10 @@ int write_output(const struct options *opts, const struct image *img, struct new
 		return r;
 	}
 
-	/* mkostemp() makes the file 0600; an image is as readable as any new file. */
+	/* mkostemp() makes the file 0600; an image is as readable as any new file, unless it holds a key. */
 	mode_t mask = umask(0);
 	(void)umask(mask);
-	int r = fchmod(fd, 0666 & ~mask) < 0 ? -errno : 0;
+	int r = img->secret ? 0 : fchmod(fd, 0666 & ~mask) < 0 ? -errno : 0;
 	if (r < 0)
 		complain("unable to set the mode of %s: %s", temp, strerror(-r));
 	if (r == 0) {

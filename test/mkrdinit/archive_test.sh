@@ -388,6 +388,48 @@ basic_tests() {
 	"$mkrdinit" --help >"$tmp/help" 2>&1
 	check "--help exits 0 and documents options and exit codes" \
 		bash -c "[[ $? -eq 0 ]] && grep -q -- '--compress=METHOD' '$tmp/help' && grep -q '^Exit status: 0' '$tmp/help'"
+	crypttab_tests
+}
+
+# `crypttab FILE`: its lines, checked as /init reads them, in /etc/crypttab; key files along, the image 0600.
+crypttab_tests() {
+	local hook=$tmp/hooks/ct
+	mkdir -p "$hook" "$tmp/keys"
+	head -c 64 /dev/urandom >"$tmp/keys/root.key"
+	cat >"$hook/crypttab" <<-EOF
+		# the machine's
+		cryptroot UUID=43bc5d76-1d7b-4d4d-847f-abc58b094c92 $tmp/keys/root.key luks,discard
+		data PARTUUID=b5e4dfc1-27de-4347-a8a1-891871fa7cf3 none luks,tries=5
+	EOF
+	printf 'crypttab crypttab\n' >"$hook/manifest"
+	run_mkrdinit -o "$tmp/ct.img" "$hook"
+	check "crypttab: builds" bash -c "[[ $rc -eq 0 ]]"
+	check "crypttab: /etc/crypttab holds its two lines, not the comment" \
+		bash -c "cpio -i --to-stdout --quiet etc/crypttab <'$tmp/ct.img' | grep -c . | grep -qx 2"
+	check "crypttab: the key file is in at its path, mode 0400" \
+		grep -q "^-r-------- 1 0 0 ${tmp#/}/keys/root.key$" <(listing "$tmp/ct.img")
+	check "crypttab: its bytes are the key's" \
+		cmp <(cpio -i --to-stdout --quiet "${tmp#/}/keys/root.key" <"$tmp/ct.img") "$tmp/keys/root.key"
+	check "crypttab: an image with a key in it is written 0600" bash -c "[[ \$(stat -c %a '$tmp/ct.img') == 600 ]]"
+
+	printf 'plain UUID=43bc5d76-1d7b-4d4d-847f-abc58b094c92 none luks,keyscript=/lib/cryptsetup/scripts/passdev\n' \
+		>"$hook/bad-option"
+	printf 'crypttab bad-option\n' >"$hook/manifest"
+	expect_failure "crypttab: an option /init does not support is an error naming the file, line and option" 1 \
+		"$hook/bad-option:1: plain: /init does not support the option(s) keyscript=/lib/cryptsetup/scripts/passdev" \
+		"$tmp/ct-bad.img" -o "$tmp/ct-bad.img" "$hook"
+	printf '# fine\nbroken UUID=not-hex none luks\n' >"$hook/bad-line"
+	printf 'crypttab bad-line\n' >"$hook/manifest"
+	expect_failure "crypttab: a malformed line is an error naming the file and line" 1 \
+		"$hook/bad-line:2: identifier is not hexadecimal" "$tmp/ct-bad.img" -o "$tmp/ct-bad.img" "$hook"
+	printf 'nokey UUID=43bc5d76-1d7b-4d4d-847f-abc58b094c92 /nonexistent/key luks\n' >"$hook/no-key"
+	printf 'crypttab no-key\n' >"$hook/manifest"
+	expect_failure "crypttab: a key file that is not there is an error" 1 "/nonexistent/key" \
+		"$tmp/ct-bad.img" -o "$tmp/ct-bad.img" "$hook"
+	printf 'data PARTUUID=b5e4dfc1-27de-4347-a8a1-891871fa7cf3 none luks\n' >"$hook/no-key"
+	run_mkrdinit -o "$tmp/ct-nokey.img" "$hook"
+	check "crypttab: without a key file the image keeps the usual mode" \
+		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$tmp/ct-nokey.img') == $(printf '%o' $((0666 & ~$(umask)))) ]]"
 }
 
 # modprobe's view of NAME in the tree under BASE (which holds lib/modules/KVER): the .ko paths it would load,
@@ -541,6 +583,18 @@ host_only_tests() {
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/generic.img" "$tmp/hooks/storage" "$tmp/hooks/fs"
 	check "without --host-only, hostonly hooks keep their module lines (ahci, btrfs are there)" \
 		bash -c "[[ $rc -eq 0 ]] && cpio -it --quiet <'$tmp/generic.img' | grep -q '/ahci\.ko' && cpio -it --quiet <'$tmp/generic.img' | grep -q '/btrfs\.ko'"
+
+	# The machine's crypttab: only the line of the dm-crypt device under '/' goes in.
+	printf 'root UUID=0123456789abcdef0123456789abcdef none luks,discard\nhome /dev/sdb1 none luks\n' >"$tmp/host-crypttab"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-dm" \
+		--crypttab "$tmp/host-crypttab" -o "$tmp/host-ct.img" "$tmp/hooks/fs"
+	check "--host-only: the crypttab line of the dm-crypt device under '/' is in /etc/crypttab, and no other" \
+		bash -c "[[ $rc -eq 0 && \$(cpio -i --to-stdout --quiet etc/crypttab <'$tmp/host-ct.img') == 'root UUID=0123456789abcdef0123456789abcdef none luks,discard' ]]"
+	printf 'home /dev/sdb1 none luks\n' >"$tmp/host-crypttab"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-dm" \
+		--crypttab "$tmp/host-crypttab" -o "$tmp/host-ct2.img" "$tmp/hooks/fs"
+	check "--host-only: a dm-crypt root without a crypttab line is a warning, and no /etc/crypttab" \
+		bash -c "[[ $rc -eq 0 ]] && grep -q 'has lines for 0 of them' '$tmp/stderr' && ! cpio -it --quiet <'$tmp/host-ct2.img' | grep -qx etc/crypttab"
 
 	expect_failure "--host-only: a root on no block device fails, saying what it is" 1 \
 		"mkrdinit: --host-only: unable to find the block device that holds '/': it is overlay from 'overlay'" \

@@ -93,6 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			require(!e->name, "hostonly with a name", e->name);
 			continue;
 		}
+		if (e->kind == MANIFEST_CRYPTTAB) {
+			require(e->name && strcmp(e->name, "etc/crypttab") == 0 && e->location &&
+					e->location[0],
+				"crypttab without its file", e->name);
+			continue;
+		}
 		if (e->kind == MANIFEST_BINARY) {
 			/* An absolute path, normalized after its '/', or a bare name. */
 			require(e->name && e->name[0], "empty program", e->name);
