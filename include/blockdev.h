@@ -23,6 +23,7 @@ struct blockdev {
 	char partuuid[64];
 	char partlabel[256];
 	char dm_name[128]; /* device-mapper name, from sysfs dm/name */
+	char md_name[64];  /* an md array's name, from its members' superblocks */
 	/* What it is made of (sysfs slaves/): the members of a dm or md device. */
 	struct devnum lower[DEVICE_LOWER_MAX];
 	size_t n_lower;

@@ -14,7 +14,8 @@ enum root_kind {
 	ROOT_BY_PARTUUID,  /* PARTUUID=[/PARTNROFF=N], /dev/disk/by-partuuid/ */
 	ROOT_BY_PARTLABEL, /* PARTLABEL=, /dev/disk/by-partlabel/ */
 	ROOT_BY_DEVNUM,	   /* MAJ:MIN or the kernel's hex form */
-	ROOT_BY_DM_NAME,   /* /dev/mapper/NAME: a device-mapper device by its name */
+	ROOT_BY_DM_NAME, /* /dev/mapper/NAME, /dev/VG/LV (as VG-LV): a device-mapper device by its name */
+	ROOT_BY_MD_NAME, /* /dev/md/NAME: an md array by the name in its members' superblocks */
 };
 
 struct root_spec {

@@ -135,6 +135,36 @@ static int parse_devnum(const char *text, struct root_spec *spec, const char **r
 	return 0;
 }
 
+/* /dev/VG/LV is the logical volume LV of volume group VG, whose device-mapper name is VG-LV with each
+ * '-' of VG and LV doubled (lvm's dm_build_dm_name()). */
+static int parse_vg_lv(const char *vg_lv, struct root_spec *spec, const char **reason)
+{
+	const char *slash = strchr(vg_lv, '/');
+	const char *lv = slash + 1;
+	if (slash == vg_lv || !*lv || strchr(lv, '/') || strstr(vg_lv, "..") || vg_lv[0] == '.') {
+		*reason = "not a device name under /dev/, nor /dev/VG/LV";
+		return -EINVAL;
+	}
+	size_t o = 0;
+	for (const char *p = vg_lv; *p; p++) {
+		size_t need = *p == '-' ? 2 : 1;
+		if (o + need >= sizeof((struct blockdev *)0)->dm_name) {
+			*reason = "volume group and logical volume names too long";
+			return -ENAMETOOLONG;
+		}
+		if (*p == '/') {
+			spec->value[o++] = '-';
+			continue;
+		}
+		spec->value[o++] = *p;
+		if (*p == '-')
+			spec->value[o++] = '-';
+	}
+	spec->value[o] = '\0';
+	spec->kind = ROOT_BY_DM_NAME;
+	return 0;
+}
+
 int root_spec_parse(const char *text, struct root_spec *spec, const char **reason)
 {
 	const char *rest;
@@ -177,6 +207,19 @@ int root_spec_parse(const char *text, struct root_spec *spec, const char **reaso
 		memcpy(spec->value, rest, strlen(rest) + 1);
 		return 0;
 	}
+	if (starts_with(text, "/dev/md/", &rest)) {
+		spec->kind = ROOT_BY_MD_NAME;
+		if (!*rest || strchr(rest, '/') ||
+		    strlen(rest) >= sizeof((struct blockdev *)0)->md_name) {
+			*reason = "not an md array's name under /dev/md/";
+			return -EINVAL;
+		}
+		memcpy(spec->value, rest, strlen(rest) + 1);
+		return 0;
+	}
+	if (starts_with(text, "/dev/", &rest) && !starts_with(rest, "disk/", &rest) &&
+	    strchr(rest, '/'))
+		return parse_vg_lv(rest, spec, reason);
 	if (starts_with(text, "/dev/disk/", &rest)) {
 		*reason =
 			"only the by-uuid, by-label, by-partuuid and by-partlabel links are understood";
@@ -220,6 +263,13 @@ bool root_spec_matches(const struct root_spec *spec, const struct blockdev *dev,
 		return dev->major == spec->major && dev->minor == spec->minor;
 	case ROOT_BY_DM_NAME:
 		return dev->dm_name[0] && strcmp(dev->dm_name, spec->value) == 0;
+	case ROOT_BY_MD_NAME: {
+		/* The superblock says HOST:NAME when the array was made with a homehost. */
+		const char *colon = strchr(dev->md_name, ':');
+		return dev->md_name[0] &&
+			(strcmp(dev->md_name, spec->value) == 0 ||
+			 (colon && strcmp(colon + 1, spec->value) == 0));
+	}
 	case ROOT_BY_PARTUUID:
 		if (spec->partnroff == 0)
 			return dev->partuuid[0] && strcasecmp(dev->partuuid, spec->value) == 0;
@@ -252,6 +302,8 @@ const char *root_spec_kind_name(enum root_kind kind)
 		return "MAJ:MIN";
 	case ROOT_BY_DM_NAME:
 		return "device-mapper name";
+	case ROOT_BY_MD_NAME:
+		return "md array name";
 	}
 	return "?";
 }

@@ -116,6 +116,7 @@ static bool render(const struct root_spec *spec, char *out, size_t size)
 		[ROOT_BY_DEVNAME] = "/dev/",	    [ROOT_BY_UUID] = "UUID=",
 		[ROOT_BY_LABEL] = "LABEL=",	    [ROOT_BY_PARTUUID] = "PARTUUID=",
 		[ROOT_BY_PARTLABEL] = "PARTLABEL=", [ROOT_BY_DM_NAME] = "/dev/mapper/",
+		[ROOT_BY_MD_NAME] = "/dev/md/",
 	};
 	if (spec->kind == ROOT_BY_DEVNUM)
 		return (size_t)snprintf(out, size, "%u:%u", spec->major, spec->minor) < size;
@@ -157,6 +158,11 @@ static bool may_match(const struct root_spec *spec, const struct blockdev *d)
 		return d->major == spec->major && d->minor == spec->minor;
 	case ROOT_BY_DM_NAME:
 		return d->dm_name[0] && strcmp(d->dm_name, spec->value) == 0;
+	case ROOT_BY_MD_NAME:
+		return d->md_name[0] &&
+			(strcmp(d->md_name, spec->value) == 0 ||
+			 (strchr(d->md_name, ':') &&
+			  strcmp(strchr(d->md_name, ':') + 1, spec->value) == 0));
 	case ROOT_BY_PARTUUID:
 		if (!spec->partnroff)
 			return has_partuuid(d, spec->value);
@@ -180,8 +186,8 @@ static size_t matches(const struct root_spec *spec, const struct blockdev **whic
 		require(may_match(spec, &table[i]), "%s matched %s without reason",
 			root_spec_kind_name(spec->kind), table[i].name);
 		require(spec->kind == ROOT_BY_DEVNAME || spec->kind == ROOT_BY_DEVNUM ||
-				spec->kind == ROOT_BY_DM_NAME || table[i].uuid[0] ||
-				table[i].partuuid[0],
+				spec->kind == ROOT_BY_DM_NAME || spec->kind == ROOT_BY_MD_NAME ||
+				table[i].uuid[0] || table[i].partuuid[0],
 			"the blank device %s matched by %s", table[i].name,
 			root_spec_kind_name(spec->kind));
 		*which = &table[i];
@@ -275,7 +281,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 
-	require(spec.kind <= ROOT_BY_DM_NAME, "kind %d", (int)spec.kind);
+	require(spec.kind <= ROOT_BY_MD_NAME, "kind %d", (int)spec.kind);
 	require(strnlen(spec.value, sizeof(spec.value)) < sizeof(spec.value),
 		"value is not NUL-terminated");
 	const char *rest = strchr(text, '=') ? strchr(text, '=') + 1 : text;
@@ -289,11 +295,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				!strstr(spec.value, "..") && strcmp(text + 5, spec.value) == 0,
 			"device name '%s' from '%s'", spec.value, text);
 		break;
-	case ROOT_BY_DM_NAME:
+	case ROOT_BY_DM_NAME: {
+		/* /dev/mapper/NAME as it is; /dev/VG/LV as lvm names it: '-' doubled, '/' a '-'. */
+		char want[2 * ROOT_SPEC_VALUE_MAX] = "";
+		if (strncmp(text, "/dev/mapper/", 12) == 0) {
+			(void)snprintf(want, sizeof(want), "%s", text + 12);
+		} else {
+			size_t o = 0;
+			for (const char *p = text + 5; *p && o + 2 < sizeof(want); p++) {
+				want[o++] = *p == '/' ? '-' : *p;
+				if (*p == '-')
+					want[o++] = '-';
+			}
+			want[o] = '\0';
+		}
 		require(spec.value[0] && !strchr(spec.value, '/') &&
 				strlen(spec.value) < sizeof(table[0].dm_name) &&
-				strcmp(text + strlen("/dev/mapper/"), spec.value) == 0,
+				strcmp(want, spec.value) == 0,
 			"device-mapper name '%s' from '%s'", spec.value, text);
+		break;
+	}
+	case ROOT_BY_MD_NAME:
+		require(spec.value[0] && !strchr(spec.value, '/') &&
+				strlen(spec.value) < sizeof(table[0].md_name) &&
+				strcmp(text + strlen("/dev/md/"), spec.value) == 0,
+			"md name '%s' from '%s'", spec.value, text);
 		break;
 	case ROOT_BY_UUID:
 	case ROOT_BY_PARTUUID:

@@ -50,6 +50,17 @@ static void test_forms(void)
 	CHECK(parses("259:65536") && spec.major == 259 && spec.minor == 65536, "large minor");
 	CHECK(parses("/dev/mapper/vg0-root") && spec.kind == ROOT_BY_DM_NAME, "/dev/mapper/NAME");
 	CHECK_STR(spec.value, "vg0-root", "device-mapper name");
+	CHECK(parses("/dev/vg0/root") && spec.kind == ROOT_BY_DM_NAME,
+	      "/dev/VG/LV is a device-mapper name");
+	CHECK_STR(spec.value, "vg0-root", "VG-LV");
+	CHECK(parses("/dev/rdhost-vg/swap_1") && strcmp(spec.value, "rdhost--vg-swap_1") == 0,
+	      "a '-' in the group's name is doubled, as lvm names the dm device");
+	CHECK(parses("/dev/my-vg/my-lv") && strcmp(spec.value, "my--vg-my--lv") == 0,
+	      "and in the volume's");
+	CHECK(parses("/dev/md/rdroot") && spec.kind == ROOT_BY_MD_NAME &&
+		      strcmp(spec.value, "rdroot") == 0,
+	      "/dev/md/NAME is an md array's name");
+	CHECK(parses("/dev/md127") && spec.kind == ROOT_BY_DEVNAME, "/dev/md127 is a kernel name");
 }
 
 static void test_malformed(void)
@@ -76,6 +87,12 @@ static void test_malformed(void)
 		"/dev/disk/by-label/",
 		"/dev/mapper/",
 		"/dev/mapper/a/b",
+		"/dev/md/",
+		"/dev/md/a/b",
+		"/dev/vg/",
+		"/dev//lv",
+		"/dev/a/b/c",
+		"/dev/../lv",
 		"LABEL=my\\x00root",
 		"PARTLABEL=\\x00",
 	};
@@ -156,6 +173,17 @@ static void test_matching(void)
 	      "/dev/mapper/NAME does not match a plain partition");
 	CHECK(parses("/dev/dm-0") && root_spec_matches(&spec, &dm, NULL, 0),
 	      "/dev/dm-0 matches by kernel name");
+	CHECK(parses("/dev/vg0/root") && root_spec_matches(&spec, &dm, NULL, 0),
+	      "/dev/VG/LV matches the logical volume's dm device");
+	struct blockdev md = dev("md127", 9, 127, 0, "ext4", "", "", "");
+	strcpy(md.md_name, "rdroot");
+	CHECK(parses("/dev/md/rdroot") && root_spec_matches(&spec, &md, NULL, 0),
+	      "/dev/md/NAME matches the array");
+	strcpy(md.md_name, "otherhost:rdroot");
+	CHECK(root_spec_matches(&spec, &md, NULL, 0), "also when its superblock says HOST:NAME");
+	CHECK(!root_spec_matches(&spec, &dm, NULL, 0), "and not a device that is no array");
+	CHECK(parses("/dev/md127") && root_spec_matches(&spec, &md, NULL, 0),
+	      "/dev/md127 matches by kernel name");
 	struct blockdev empty = dev("vdb", 254, 16, 0, "", "", "", "");
 	CHECK(parses("UUID=abcd") && !root_spec_matches(&spec, &empty, NULL, 0),
 	      "a device without a UUID never matches UUID=");
