@@ -53,6 +53,8 @@ struct boot {
 	struct drivers_seen drivers;
 	struct layer_state layers[LAYER_COUNT];
 	struct luks_state luks; /* the LUKS layer's plan, last passphrase, unlocked devices */
+	struct md_state md;	/* the md layer's members handed to mdadm */
+	bool resume_done;	/* resume= was tried (or there is nothing to try) */
 	struct kmod_ctx *kmod;	/* libkmod on the image's modules, open from the root search on */
 	bool search_prepared;	/* rootdelay= slept, the module index opened: once per boot */
 	struct timeline timeline;

@@ -75,6 +75,15 @@ struct boot_options {
 	char lvm_vg[CMDLINE_LIST_MAX][128]; /* rd.lvm.vg=, repeatable: the groups to activate */
 	size_t lvm_vg_count;
 	struct luks_options luks;
+	bool md; /* rd.md=0 turns the md layer off */
+	char md_uuids[CMDLINE_LIST_MAX]
+		     [64]; /* rd.md.uuid=, repeatable: the only arrays to assemble */
+	size_t md_uuid_count;
+	char resume[CMDLINE_VALUE_MAX]; /* resume= as written, "" when absent */
+	struct root_spec resume_spec;	/* valid when resume_ok */
+	bool resume_ok;
+	bool noresume;			  /* noresume: boot fresh, whatever the swap holds */
+	unsigned long long resume_offset; /* resume_offset=, in pages: a swap file's */
 	struct cmdline_problem problems[CMDLINE_MAX_PROBLEMS];
 	size_t problem_count;
 };

@@ -26,8 +26,18 @@ struct layer_state {
 /* In the order they act when several have new members: what LUKS unlocks may be an LVM PV. */
 enum {
 	LAYER_LUKS,
+	LAYER_MD,
 	LAYER_LVM,
+	LAYER_BTRFS,
 	LAYER_COUNT,
+};
+
+#define MD_MEMBERS_MAX 32
+
+/* The md layer's: the members handed to mdadm already. */
+struct md_state {
+	struct devnum handled[MD_MEMBERS_MAX];
+	size_t handled_count;
 };
 
 /* The LUKS layer's memory across the boot. */
@@ -44,6 +54,14 @@ struct luks_state {
 	uint64_t prompt_ms; /* time spent at prompts: the root timeout does not count it */
 };
 
+/* Whether the root found is whole: a btrfs filesystem over several devices is not until the kernel
+ * knows them all. When not, why says so. */
+bool layers_root_complete(struct boot *boot, char *why, size_t size);
+
+/* Half the wait for root is over and root is not there: layers that can do with less do it (md starts
+ * arrays degraded). */
+void layers_late(struct boot *boot);
+
 /* Hands a probed device to the layer its TYPE names, if any. */
 void layers_add_member(struct boot *boot, const struct blockdev *dev);
 
@@ -57,3 +75,8 @@ int layers_settle(struct boot *boot);
  * on, with boot->failure saying why. */
 int lvm_activate(struct boot *boot, struct layer_state *state, const char *lvm);
 int luks_unlock_members(struct boot *boot, struct layer_state *state, const char *program);
+int md_assemble(struct boot *boot, struct layer_state *state, const char *mdadm);
+int md_start_degraded(struct boot *boot, struct layer_state *state, const char *mdadm);
+int btrfs_scan(struct boot *boot, struct layer_state *state, const char *program);
+/* Whether the kernel knows every device of the btrfs filesystem on root. */
+bool btrfs_complete(const struct blockdev *root);

@@ -19,6 +19,11 @@ struct program_result {
 int run_program(const char *path, char *const argv[], char *const envp[], bool interactive,
 		int timeout_ms, struct program_result *result);
 
+/* As run_program() (not interactive), with the program's standard output read into out (size bytes,
+ * NUL-terminated; the rest dropped) instead of the console. */
+int run_program_output(const char *path, char *const argv[], char *const envp[], int timeout_ms,
+		       char *out, size_t size, struct program_result *result);
+
 /* The first executable file named name in IMAGE_PATH's folders, into path. Returns 0 or -ENOENT. */
 int find_program(const char *name, char *path, size_t size);
 

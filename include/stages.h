@@ -11,6 +11,9 @@ int read_boot_options(struct boot *boot);
 /* Listens to uevents, loads the drivers they ask for, probes each block device once and hands it
  * to its storage layer, until a device of the graph is the one root= names, or the timeout. */
 int find_root(struct boot *boot);
+/* Within find_root(): resumes from hibernation once the device resume= names appears with an image
+ * (and never returns then); boot->resume_done once tried, or when there is nothing to try. */
+void resume_if_asked(struct boot *boot);
 /* Loads the filesystem's module and mounts the root on IMAGE_SYSROOT with libmount. */
 int mount_root(struct boot *boot);
 /* The image's hooks for stage (every executable in IMAGE_HOOKS_DIR/<stage>, in lexical order). */

@@ -1,6 +1,7 @@
 /* Stage: listen to uevents, load the drivers they ask for, probe each block device once as it
  * appears and hand it to its storage layer, and match root= on the whole graph of devices, until
  * one is the root or the timeout runs out. */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -29,6 +30,40 @@ struct search {
 	unsigned new_devices; /* block devices that appeared since the layers last settled */
 };
 
+/* An md array's name is in its members' superblocks (libblkid's LABEL of a linux_raid_member):
+ * /dev/md/NAME is matched on it, whatever the array's kernel name. */
+static void name_md_array(const struct boot *boot, struct blockdev *dev)
+{
+	char path[64];
+	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/md", dev->major, dev->minor);
+	if (access(path, F_OK) < 0)
+		return;
+	for (size_t i = 0; i < dev->n_lower && !dev->md_name[0]; i++)
+		for (size_t j = 0; j < boot->devices.count; j++) {
+			const struct blockdev *m = &boot->devices.list[j];
+			if (m->major == dev->lower[i].major && m->minor == dev->lower[i].minor &&
+			    strcmp(m->type, "linux_raid_member") == 0 && m->label[0])
+				(void)snprintf(dev->md_name, sizeof(dev->md_name), "%s", m->label);
+		}
+}
+
+/* Whether something is built on the device (sysfs holders/): a member of an md array or of a
+ * device-mapper device (LUKS, LVM, multipath, a snapshot's -real): not itself a root. */
+static bool has_holders(const struct blockdev *dev)
+{
+	char path[64];
+	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/holders", dev->major, dev->minor);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return false;
+	struct dirent *entry;
+	bool held = false;
+	while (!held && (entry = readdir(dir)))
+		held = entry->d_name[0] != '.';
+	(void)closedir(dir);
+	return held;
+}
+
 static void consider_block_device(struct search *s, const struct uevent *ev)
 {
 	struct boot *boot = s->boot;
@@ -48,6 +83,7 @@ static void consider_block_device(struct search *s, const struct uevent *ev)
 	int r = blockdev_probe(&dev);
 	if (r < 0)
 		log_debug("unable to probe /dev/%s: %s", dev.name, strerror(-r));
+	name_md_array(boot, &dev);
 	if (!devices_add(&boot->devices, &dev))
 		log_warning("more than %d block devices: /dev/%s not listed", DEVICES_MAX,
 			    dev.name);
@@ -125,19 +161,27 @@ static void drain_uevents(struct search *s, int fd)
 }
 
 /* The root is the device of the graph that root= names; a second one makes it ambiguous. */
+/* The root is the device of the graph that root= names. A second one makes it ambiguous, unless it is
+ * the same filesystem (another member of one btrfs filesystem) or something is built on it (the
+ * members of an array, the paths of a multipath device, a snapshot's hidden devices). */
 static void match_root(struct boot *boot)
 {
 	const struct devices *d = &boot->devices;
 	boot->root_found = false;
 	boot->other_match.name[0] = '\0';
 	for (size_t i = 0; i < d->count; i++) {
-		if (!root_spec_matches(&boot->opts.root_spec, &d->list[i], d->list, d->count))
+		const struct blockdev *dev = &d->list[i];
+		if (!root_spec_matches(&boot->opts.root_spec, dev, d->list, d->count) ||
+		    has_holders(dev))
 			continue;
 		if (!boot->root_found) {
-			boot->root = d->list[i];
+			boot->root = *dev;
 			boot->root_found = true;
-		} else if (!boot->other_match.name[0]) {
-			boot->other_match = d->list[i];
+		} else if (!boot->other_match.name[0] &&
+			   !(strcmp(dev->type, "btrfs") == 0 &&
+			     strcmp(boot->root.type, "btrfs") == 0 &&
+			     strcmp(dev->uuid, boot->root.uuid) == 0)) {
+			boot->other_match = *dev;
 		}
 	}
 }
@@ -149,18 +193,50 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 {
 	struct boot *boot = s->boot;
 	bool initqueue = hooks_present(STAGE_INITQUEUE);
-	uint64_t deadline = timeout_s < 0 ? UINT64_MAX
-					  : timeline_now_ms() + (uint64_t)timeout_s * 1000;
+	uint64_t start = timeline_now_ms();
+	uint64_t deadline = timeout_s < 0 ? UINT64_MAX : start + (uint64_t)timeout_s * 1000;
+	/* Half the wait (or 30 s of a wait without end): arrays short of members start degraded. */
+	uint64_t half = start + (timeout_s < 0 ? 30000 : (uint64_t)timeout_s * 500);
+	bool late_done = false;
+	char incomplete[192] = "";
 	for (;;) {
 		drain_uevents(s, fd);
+		resume_if_asked(boot);
 		match_root(boot);
-		if (boot->root_found)
+		bool complete = boot->root_found &&
+			layers_root_complete(boot, incomplete, sizeof(incomplete));
+		if (complete && boot->resume_done)
 			return 0;
 		uint64_t now = timeline_now_ms();
-		if (now >= deadline)
-			return -ETIMEDOUT;
+		if (now >= deadline) {
+			if (complete) {
+				log_warning(
+					"resume=%s did not appear within %d s: booting without resuming",
+					boot->opts.resume, timeout_s);
+				return 0;
+			}
+			if (boot->root_found && strstr(boot->opts.rootflags, "degraded")) {
+				log_warning("%s; rootflags=%s: mounting it degraded", incomplete,
+					    boot->opts.rootflags);
+				return 0;
+			}
+			return boot->root_found
+				? boot_fail(boot, -ENODEV,
+					    "root=%s: %s after %d s (rootflags=degraded "
+					    "mounts it with those there)",
+					    boot->opts.root, incomplete, timeout_s)
+				: -ETIMEDOUT;
+		}
+		if (!late_done && now >= half && !boot->root_found) {
+			late_done = true;
+			layers_late(boot);
+			continue;
+		}
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int wait_ms = deadline == UINT64_MAX ? -1 : (int)(deadline - now);
+		uint64_t until = deadline;
+		if (!late_done && !boot->root_found && half < until)
+			until = half;
+		int wait_ms = until == UINT64_MAX ? -1 : (int)(until - now);
 		if (s->new_devices && (wait_ms < 0 || wait_ms > QUIET_MS))
 			wait_ms = QUIET_MS;
 		int ready = poll(&pfd, 1, wait_ms);

@@ -16,6 +16,10 @@
  *   realinit: kmsg <text>                      every /dev/kmsg record whose text holds "rdinit:"
  *   realinit: done
  *
+ *   realinit: hibernating to MAJ:MIN            with realinit.hibernate=MAJ:MIN on the command line: swapon, the
+ *   realinit: resumed from hibernation         resume device named, disk to /sys/power/state; the second once a
+ *                                              later boot resumed the image
+ *
  * then syncs and powers the machine off, so QEMU exits. With "realinit.stay" in its arguments or on the
  * kernel command line (the kernel keeps dotted words from init's argv) it stays up, sleeping forever. Mounts /proc (proc) and /dev (devtmpfs) itself when they are missing, and
  * opens /dev/console as stdout when it has none, so it also works as the initramfs' /init.
@@ -34,6 +38,8 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -333,6 +339,52 @@ static void report_module_compression(void)
 	free(text);
 }
 
+/* With realinit.hibernate=MAJ:MIN on the command line: swap on that device, name it as the resume device and
+ * hibernate (the kernel writes the image and powers off); when this returns, the machine was resumed from it,
+ * or hibernating failed: say which. */
+static void hibernate_if_asked(void)
+{
+	char *cmdline = slurp("/proc/cmdline");
+	char *arg = cmdline ? strstr(cmdline, "realinit.hibernate=") : NULL;
+	char devnum[32] = "", *end;
+	const char *node = "/dev/realinit-swap";
+	size_t len = arg ? strcspn(arg + 19, " \t\n") : 0;
+	if (len && len < sizeof(devnum))
+		memcpy(devnum, arg + 19, len);
+	free(cmdline);
+	if (!devnum[0])
+		return;
+	unsigned long major = strtoul(devnum, &end, 10),
+		      minor = *end == ':' ? strtoul(end + 1, &end, 10) : 0;
+	if (*end || !strchr(devnum, ':')) {
+		unable("read realinit.hibernate=MAJ:MIN", EINVAL);
+		return;
+	}
+	(void)unlink(node);
+	if (mknod(node, S_IFBLK | 0600, makedev(major, minor)) < 0 || swapon(node, 0) < 0) {
+		unable("swap on the hibernation device", errno);
+		return;
+	}
+	int fd = open("/sys/power/resume", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, devnum, strlen(devnum)) < 0)
+		unable("name the resume device in /sys/power/resume", errno);
+	if (fd >= 0)
+		(void)close(fd);
+	puts0("realinit: hibernating to ");
+	puts0(devnum);
+	endline();
+	sync();
+	fd = open("/sys/power/state", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "disk", 4) < 0) {
+		unable("hibernate (disk to /sys/power/state)", errno);
+	} else {
+		puts0("realinit: resumed from hibernation");
+		endline();
+	}
+	if (fd >= 0)
+		(void)close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec ts;
@@ -375,6 +427,8 @@ int main(int argc, char **argv)
 	endline();
 
 	report_kmsg();
+	if (getpid() == 1)
+		hibernate_if_asked();
 
 	puts0("realinit: done");
 	endline();

@@ -501,6 +501,56 @@ static int on_cryptkey(struct boot_options *opts, const char *value, const char 
 	return copy_value(opts->luks.cryptkey, sizeof(opts->luks.cryptkey), value, reason);
 }
 
+static int on_rd_md(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_flag(&opts->md, value, reason);
+}
+
+/* An md array's UUID as mdadm writes it (a:b:c:d) or with dashes. */
+static int on_rd_md_uuid(struct boot_options *opts, const char *value, const char **reason)
+{
+	if (!value || !*value || strspn(value, "0123456789abcdefABCDEF:-") != strlen(value)) {
+		*reason = "expected an md array's UUID";
+		return -EINVAL;
+	}
+	char(*slot)[64] = LIST_SLOT(opts->md_uuids, opts->md_uuid_count, reason);
+	if (!slot)
+		return -E2BIG;
+	int r = copy_value(*slot, sizeof(*slot), value, reason);
+	if (r == 0)
+		opts->md_uuid_count++;
+	return r;
+}
+
+/* resume= names the swap device as root= names the root. */
+static int on_resume(struct boot_options *opts, const char *value, const char **reason)
+{
+	int r = copy_value(opts->resume, sizeof(opts->resume), value, reason);
+	if (r == 0)
+		r = root_spec_parse(value, &opts->resume_spec, reason);
+	opts->resume_ok = r == 0;
+	return r;
+}
+
+static int on_resume_offset(struct boot_options *opts, const char *value, const char **reason)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = value && isdigit((unsigned char)*value) ? strtoull(value, &end, 10)
+								       : 0;
+	if (!value || !isdigit((unsigned char)*value) || errno || *end) {
+		*reason = "expected a number of pages";
+		return -EINVAL;
+	}
+	opts->resume_offset = n;
+	return 0;
+}
+
+static int on_noresume(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_flag(&opts->noresume, value, reason);
+}
+
 static const struct {
 	const char *name;
 	option_handler *handle;
@@ -534,6 +584,11 @@ static const struct {
 	{ "rd.luks.timeout", on_rd_luks_timeout },
 	{ "cryptdevice", on_cryptdevice },
 	{ "cryptkey", on_cryptkey },
+	{ "rd.md", on_rd_md },
+	{ "rd.md.uuid", on_rd_md_uuid },
+	{ "resume", on_resume },
+	{ "resume_offset", on_resume_offset },
+	{ "noresume", on_noresume },
 };
 
 static void note_problem(struct boot_options *opts, const char *name, const char *reason)
@@ -572,6 +627,7 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		.uevent_buffer = UEVENT_RCVBUF_DEFAULT,
 		.lvm = true,
 		.luks = { .enabled = true, .crypttab = true },
+		.md = true,
 	};
 	char bad_name[64];
 	int r = cmdline_for_each(text, visit_option, opts, bad_name, sizeof(bad_name));

@@ -1,6 +1,8 @@
 /* Children of PID 1: started with a clean signal state, waited for with a deadline, and every
  * orphan that the kernel hands us reaped on the way. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,18 +76,9 @@ static int wait_child(pid_t pid, int timeout_ms, int *wstatus)
 	}
 }
 
-int run_program(const char *path, char *const argv[], char *const envp[], bool interactive,
-		int timeout_ms, struct program_result *result)
+/* Waits for pid as run_program() says, filling result. */
+static int finish(pid_t pid, int timeout_ms, struct program_result *result)
 {
-	*result = (struct program_result){ 0 };
-	if (access(path, X_OK) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		exec_child(path, argv, envp, interactive);
-
 	int wstatus = 0;
 	int r = wait_child(pid, timeout_ms, &wstatus);
 	if (r == -ETIMEDOUT) {
@@ -104,4 +97,64 @@ int run_program(const char *path, char *const argv[], char *const envp[], bool i
 		result->status = WEXITSTATUS(wstatus);
 	}
 	return 0;
+}
+
+int run_program(const char *path, char *const argv[], char *const envp[], bool interactive,
+		int timeout_ms, struct program_result *result)
+{
+	*result = (struct program_result){ 0 };
+	if (access(path, X_OK) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		exec_child(path, argv, envp, interactive);
+	return finish(pid, timeout_ms, result);
+}
+
+int run_program_output(const char *path, char *const argv[], char *const envp[], int timeout_ms,
+		       char *out, size_t size, struct program_result *result)
+{
+	*result = (struct program_result){ 0 };
+	out[0] = '\0';
+	if (access(path, X_OK) < 0)
+		return -errno;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		return e;
+	}
+	if (pid == 0) {
+		(void)dup2(fds[1], STDOUT_FILENO);
+		exec_child(path, argv, envp, false);
+	}
+	(void)close(fds[1]);
+	/* Read until the program closes its end, or the time is up; what does not fit is dropped. */
+	size_t len = 0;
+	struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+	for (;;) {
+		char chunk[512];
+		int ready = poll(&pfd, 1, timeout_ms);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			break;
+		ssize_t n = read(fds[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		size_t keep = size - 1 - len < (size_t)n ? size - 1 - len : (size_t)n;
+		memcpy(out + len, chunk, keep);
+		len += keep;
+	}
+	out[len] = '\0';
+	(void)close(fds[0]);
+	return finish(pid, timeout_ms, result);
 }

@@ -64,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *prefix = t.source.kind == ROOT_BY_UUID ? "UUID="
 			: t.source.kind == ROOT_BY_PARTUUID	   ? "PARTUUID="
 			: t.source.kind == ROOT_BY_DM_NAME	   ? "/dev/mapper/"
+			: t.source.kind == ROOT_BY_MD_NAME	   ? "/dev/md/"
 								   : "/dev/";
 		if (t.source.kind == ROOT_BY_PARTUUID && t.source.partnroff)
 			return 0;

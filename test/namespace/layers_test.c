@@ -4,7 +4,8 @@
  * status a case asks for, so the layer runs it as it would run the image's lvm. Cases: a member
  * makes the layer run once the queue is quiet, and only then; rd.lvm.vg= names the groups; rd.lvm=0
  * and an image without lvm skip it, saying why; a failed activation is noted, not fatal; a device
- * of another TYPE is no member.
+ * of another TYPE is no member. The md layer likewise, with a fake mdadm: a member's level asked, then
+ * --incremental; once only; --incremental --run --scan late; rd.md.uuid= and rd.md=0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,7 @@ static const char *at(const char *name)
 }
 
 /* A boot from command line text, with one device of type TYPE added and the layers settled.
- * Returns what the fake lvm was called with ("" for not at all). */
+ * Returns what the fake lvm and mdadm were called with ("" for not at all), one call a line. */
 static const char *settle(struct boot *boot, const char *cmdline, const char *type, int status,
 			  bool *ran)
 {
@@ -45,8 +46,12 @@ static const char *settle(struct boot *boot, const char *cmdline, const char *ty
 	(void)snprintf(text, sizeof(text), "%d\n", status);
 	write_file(at("status"), text, 0644);
 	(void)unlink(at("calls"));
-	struct blockdev dev = { .name = "vdb1", .major = 254, .minor = 17 };
+	struct blockdev dev = { .name = "vdb1",
+				.major = 254,
+				.minor = 17,
+				.uuid = "335684f2-7fba-4c0e-a43f-0708d2da28db" };
 	(void)snprintf(dev.type, sizeof(dev.type), "%s", type);
+	(void)devices_add(&boot->devices, &dev);
 	layers_add_member(boot, &dev);
 	int r = layers_settle(boot);
 	/* The lvm layer ran when it counted a run; its failure is no failure of the boot. */
@@ -54,7 +59,7 @@ static const char *settle(struct boot *boot, const char *cmdline, const char *ty
 	if (r < 0)
 		printf("# layers_settle: %d\n", r);
 	int fd = open(at("calls"), O_RDONLY | O_CLOEXEC);
-	static char calls[256];
+	static char calls[1024];
 	ssize_t n = fd < 0 ? 0 : read(fd, calls, sizeof(calls) - 1);
 	calls[n > 0 ? n - 1 : 0] = '\0'; /* without the newline */
 	if (fd >= 0)
@@ -78,6 +83,13 @@ int main(void)
 	(void)snprintf(script, sizeof(script),
 		       "#!/bin/sh\necho \"lvm $*\" >>%s/calls\nexit $(cat %s/status)\n", dir, dir);
 	write_file("/usr/sbin/lvm", script, 0755);
+	/* mdadm --examine --export says what level the member's array has, as the real one does. */
+	(void)snprintf(script, sizeof(script),
+		       "#!/bin/sh\necho \"mdadm $*\" >>%s/calls\n"
+		       "[ \"$1\" = --examine ] && echo MD_LEVEL=raid1 && echo MD_DEVICES=2\n"
+		       "exit $(cat %s/status)\n",
+		       dir, dir);
+	write_file("/usr/sbin/mdadm", script, 0755);
 
 	struct boot *boot = calloc(1, sizeof(*boot));
 	bool ran;
@@ -112,6 +124,33 @@ int main(void)
 	calls = settle(boot, "", "ext4", 0, &ran);
 	CHECK(!ran && !calls[0] && boot->layers[LAYER_LVM].members == 0,
 	      "an ext4 device is no member: nothing runs");
+
+	calls = settle(boot, "", "linux_raid_member", 0, &ran);
+	CHECK_STR(calls, "mdadm --examine --export /dev/vdb1\nmdadm --incremental /dev/vdb1",
+		  "an md member: its level asked, then handed to mdadm --incremental");
+	CHECK_STR(boot->layers[LAYER_MD].note, "1 member(s) handed to mdadm, 1 in all",
+		  "and noted");
+	CHECK(layers_settle(boot) == 0 && boot->md.handled_count == 1,
+	      "settling again hands it over once only");
+	(void)unlink(at("calls"));
+	layers_late(boot);
+	int fd = open(at("calls"), O_RDONLY | O_CLOEXEC);
+	char late[128] = "";
+	(void)!read(fd, late, sizeof(late) - 1);
+	(void)close(fd);
+	CHECK_STR(late, "mdadm --incremental --run --scan\n",
+		  "at half the wait, arrays short of members are started");
+	calls = settle(boot, "rd.md.uuid=ffffffff:00000000:11111111:22222222", "linux_raid_member",
+		       0, &ran);
+	CHECK(!strstr(calls, "--incremental"),
+	      "rd.md.uuid= naming another array: the member is left alone");
+	calls = settle(boot, "rd.md.uuid=335684f2:7fba4c0e:a43f0708:d2da28db", "linux_raid_member",
+		       0, &ran);
+	CHECK(strstr(calls, "mdadm --incremental /dev/vdb1") != NULL,
+	      "rd.md.uuid= in mdadm's form names this one's array");
+	calls = settle(boot, "rd.md=0", "linux_raid_member", 0, &ran);
+	CHECK(!calls[0] && strcmp(boot->layers[LAYER_MD].note, "not run: rd.md=0") == 0,
+	      "rd.md=0: mdadm is not run");
 
 	must(unlink("/usr/sbin/lvm"), "remove the fake lvm");
 	calls = settle(boot, "", "LVM2_member", 0, &ran);

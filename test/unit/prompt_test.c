@@ -77,7 +77,9 @@ int main(void)
 	      "a line typed after the prompt is the passphrase");
 	(void)fcntl(p.master, F_SETFL, O_NONBLOCK);
 	wait_for(p.master, "\n", seen, sizeof(seen));
-	CHECK(!strstr(seen, "s3cret"), "nothing typed was echoed (the console showed '%s')", seen);
+	CHECK(!strstr(seen, "s3cret"),
+	      "nothing typed was echoed (the console showed %zu bytes after the prompt)",
+	      strlen(seen));
 	(void)tcgetattr(p.slave, &after);
 	CHECK(after.c_lflag == before.c_lflag && after.c_iflag == before.c_iflag,
 	      "the terminal's settings are given back");

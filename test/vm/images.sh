@@ -201,6 +201,13 @@ lvm)
 	expect_booted '/dev/(dm-0|mapper/rdvg-root)'
 	expect "^realinit: kmsg rdinit: timeline: \\+[0-9]+ ms root device /dev/dm-0 found" "rdinit matched root= to the logical volume, dm-0, through its dm/name"
 	;;
+lvm-vg-lv)
+	lvm_disk
+	make_image "$scenario" gzip "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/hooks/lvm"
+	boot "root=/dev/rdvg/root panic=-1" "$disk"
+	expect_booted '/dev/(dm-0|mapper/rdvg-root)'
+	expect "^realinit: kmsg rdinit: timeline: \\+[0-9]+ ms root device /dev/dm-0 found" "root=/dev/VG/LV matched the logical volume by its dm name, rdvg-root"
+	;;
 *) bail "unknown scenario $scenario" ;;
 esac
 
