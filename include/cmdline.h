@@ -102,6 +102,10 @@ int cmdline_for_each(const char *text, int (*visit)(const char *name, const char
  * malformed values are skipped and listed in opts->problems. Never fails. */
 void boot_options_parse(const char *text, struct boot_options *opts);
 
+/* Sets resume= to value, as the command line would (when it names none, the image's IMAGE_RESUME).
+ * Returns 0 or -EINVAL with *reason. */
+int boot_options_resume(struct boot_options *opts, const char *value, const char **reason);
+
 /* Seconds to wait for root: -1 forever. Documented order: rootwait (forever) < rootwait=N
  * < rd.timeout=N, the most specific wins; none of them: DEFAULT_ROOT_TIMEOUT_S. */
 int boot_options_root_timeout(const struct boot_options *opts);

@@ -8,6 +8,9 @@
 #define IMAGE_HOOKS_DIR "/lib/rdinit/hooks"
 /* The kernel release the image's modules are for, one line: /init compares it with uname -r. */
 #define IMAGE_KERNEL_VERSION "/etc/rdinit/kernel-version"
+/* The resume device, as resume= names it, for when the command line names none: mkrdinit --resume,
+ * or with --host-only the machine's own (initramfs-tools' conf.d/resume). */
+#define IMAGE_RESUME "/etc/rdinit/resume"
 /* The shell of rd.shell and rd.break, when the image has one (the rescue hook). */
 #define IMAGE_SHELL "/bin/sh"
 /* Where /init mounts the new root. */

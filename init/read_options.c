@@ -31,6 +31,18 @@ int read_boot_options(struct boot *boot)
 		log_warning("ignoring %s on the command line: %s", opts->problems[i].param,
 			    opts->problems[i].reason);
 
+	/* resume= given when the image was made, for a command line that names none. */
+	char resume[CMDLINE_VALUE_MAX];
+	const char *reason;
+	if (!opts->resume[0] && !problem_with(opts, "resume") &&
+	    sys_read_file(IMAGE_RESUME, resume, sizeof(resume)) > 0) {
+		resume[strcspn(resume, "\n")] = '\0';
+		if (boot_options_resume(opts, resume, &reason) < 0)
+			log_warning("ignoring resume=%s of " IMAGE_RESUME ": %s", resume, reason);
+		else
+			log_info("resume=%s, as " IMAGE_RESUME " says", resume);
+	}
+
 	/* The command line cannot change under a rescue shell: nothing to try again. */
 	if (!opts->root[0] && !problem_with(opts, "root"))
 		return boot_fail_final(boot, -EINVAL,

@@ -15,6 +15,7 @@
 #include "binaries.h"
 #include "build.h"
 #include "crypttab.h"
+#include "rootspec.h"
 #include "fileio.h"
 #include "hostonly.h"
 #include "layout.h"
@@ -439,6 +440,99 @@ static int add_crypttab(const struct options *opts, const struct manifest *m,
 	return r;
 }
 
+/* RESUME=VALUE of initramfs-tools' conf.d/resume (quotes dropped) into VALUE, or "" (also for none). */
+static void read_resume_conf(const char *path, char *value, size_t size)
+{
+	char *data;
+	size_t len;
+	value[0] = '\0';
+	if (read_whole_file(path, &data, &len) < 0)
+		return;
+	for (char *line = data; *line;
+	     line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != '\0')) {
+		if (strncmp(line, "RESUME=", 7) != 0)
+			continue;
+		const char *v = line + 7;
+		size_t n = strcspn(v, "\n");
+		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0])
+			v++, n -= 2;
+		(void)snprintf(value, size, "%.*s", (int)n, v);
+	}
+	free(data);
+	if (strcmp(value, "none") == 0)
+		value[0] = '\0';
+}
+
+/* The resume device for a command line without resume= (IMAGE_RESUME): --resume, else with --host-only
+ * this machine's; and with --host-only, the mdadm.conf lines of the arrays under '/': its HOMEHOST, DEVICE
+ * and such, and the ARRAY lines whose device is one of them. */
+static int add_host_config(const struct options *opts, const struct hostonly_set *detected,
+			   struct image *img)
+{
+	char resume[512] = "";
+	if (opts->resume)
+		(void)snprintf(resume, sizeof(resume), "%s", opts->resume);
+	else if (opts->host_only)
+		read_resume_conf(opts->resume_conf, resume, sizeof(resume));
+	struct root_spec spec;
+	const char *reason;
+	int r = 0;
+	if (resume[0] && root_spec_parse(resume, &spec, &reason) < 0) {
+		complain("%s: RESUME=%s: %s", opts->resume_conf, resume, reason);
+		return -EINVAL;
+	}
+	if (resume[0]) {
+		strcat(resume, "\n");
+		r = image_add_data(img, &IMAGE_RESUME[1], resume, strlen(resume), 0644, PART_FILES,
+				   opts->resume ? "--resume" : opts->resume_conf);
+	}
+	if (r < 0 || !opts->host_only || !detected->n_md_names ||
+	    access(opts->mdadm_conf, F_OK) < 0)
+		return r;
+
+	char *data, *kept = NULL;
+	size_t len, kept_len = 0, capacity = 0, arrays = 0;
+	r = read_whole_file(opts->mdadm_conf, &data, &len);
+	if (r < 0) {
+		complain("--host-only: unable to read %s: %s", opts->mdadm_conf, strerror(-r));
+		return r;
+	}
+	for (char *line = data; r == 0 && *line;) {
+		size_t n = strcspn(line, "\n");
+		bool last = line[n] == '\0';
+		line[n] = '\0';
+		bool keep = strncmp(line, "ARRAY", 5) != 0;
+		if (!keep) {
+			/* ARRAY /dev/md/NAME ...: its device, as udev links it here, one of the arrays? */
+			char device[256], real[4096];
+			if (sscanf(line, "ARRAY %255s", device) == 1 && realpath(device, real))
+				for (size_t i = 0; i < detected->n_md_names && !keep; i++)
+					keep = strcmp(strrchr(real, '/') + 1,
+						      detected->md_names[i]) == 0;
+			arrays += keep;
+		}
+		if (keep && line[0] != '#' && line[0]) {
+			r = grow_array((void **)&kept, &capacity, kept_len + n + 2, 1);
+			if (r == 0) {
+				memcpy(kept + kept_len, line, n);
+				kept_len += n;
+				kept[kept_len++] = '\n';
+			}
+		}
+		line += n + !last;
+	}
+	if (r == 0 && arrays)
+		r = image_add_data(img, "etc/mdadm/mdadm.conf", kept, kept_len, 0644, PART_FILES,
+				   opts->mdadm_conf);
+	else if (r == 0)
+		warn("host-only: '/' is on md array(s), and %s has no ARRAY line for them: mdadm names them "
+		     "itself",
+		     opts->mdadm_conf);
+	free(kept);
+	free(data);
+	return r;
+}
+
 int build_image(const struct options *opts, struct image *img, struct build_notes *notes)
 {
 	struct manifest m = { 0 };
@@ -473,6 +567,8 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 		r = add_binaries(&m, img);
 	if (r == 0)
 		r = add_crypttab(opts, &m, &detected, img);
+	if (r == 0)
+		r = add_host_config(opts, &detected, img);
 	if (r == 0)
 		r = add_modules(opts, &m, hostonly_line, &detected, img, notes);
 	if (r == 0) {

@@ -41,6 +41,9 @@ void hostonly_set_free(struct hostonly_set *set)
 	for (size_t i = 0; i < set->n_crypt_names; i++)
 		free(set->crypt_names[i]);
 	free(set->crypt_names);
+	for (size_t i = 0; i < set->n_md_names; i++)
+		free(set->md_names[i]);
+	free(set->md_names);
 	*set = (struct hostonly_set){ 0 };
 }
 
@@ -63,17 +66,17 @@ static int add_item(struct hostonly_set *set, const char *name, const char *orig
 	return 0;
 }
 
-static int add_crypt_name(struct hostonly_set *set, const char *name)
+/* NAME once in the list of names *LIST (*N of them, room for *CAPACITY). */
+static int add_name(char ***list, size_t *n, size_t *capacity, const char *name)
 {
-	for (size_t i = 0; i < set->n_crypt_names; i++)
-		if (strcmp(set->crypt_names[i], name) == 0)
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i], name) == 0)
 			return 0;
-	int r = grow_array((void **)&set->crypt_names, &set->crypt_capacity, set->n_crypt_names + 1,
-			   sizeof(*set->crypt_names));
-	if (r == 0 && !(set->crypt_names[set->n_crypt_names] = strdup(name)))
+	int r = grow_array((void **)list, capacity, *n + 1, sizeof(**list));
+	if (r == 0 && !((*list)[*n] = strdup(name)))
 		r = -ENOMEM;
 	if (r == 0)
-		set->n_crypt_names++;
+		(*n)++;
 	return r;
 }
 
@@ -172,7 +175,8 @@ static int walk_block(struct walk *w, const char *device, int depth)
 			r = add_item(w->set, "dm-crypt", path);
 			(void)snprintf(path, sizeof(path), "%s/dm/name", device);
 			if (r == 0 && read_line(path, value, sizeof(value)) == 0 && value[0])
-				r = add_crypt_name(w->set, value);
+				r = add_name(&w->set->crypt_names, &w->set->n_crypt_names,
+					     &w->set->crypt_capacity, value);
 		}
 	}
 	(void)snprintf(path, sizeof(path), "%s/md/level", device);
@@ -181,6 +185,10 @@ static int walk_block(struct walk *w, const char *device, int depth)
 		char alias[300];
 		(void)snprintf(alias, sizeof(alias), "md-%s", value);
 		r = add_item(w->set, alias, path);
+		const char *slash = strrchr(device, '/');
+		if (r == 0)
+			r = add_name(&w->set->md_names, &w->set->n_md_names, &w->set->md_capacity,
+				     slash ? slash + 1 : device);
 	}
 	if (r == 0)
 		r = walk_up(w, device);

@@ -16,6 +16,8 @@ struct hostonly_set {
 	char *fstype;	   /* "ext4" */
 	char **crypt_names; /* the dm names of the dm-crypt devices under '/': its crypttab's lines */
 	size_t n_crypt_names, crypt_capacity;
+	char **md_names; /* the kernel names of the md arrays under '/' (md127): its mdadm.conf's lines */
+	size_t n_md_names, md_capacity;
 };
 
 /* Finds the filesystem mounted on '/' in MOUNTINFO (a file in /proc/PID/mountinfo's format; the last '/' line
@@ -25,7 +27,8 @@ struct hostonly_set {
  *     modalias (what udev would load for it), so partition, disk, controller and bus are covered;
  *   - a device-mapper device (dm/): "dm-mod", "dm-crypt" for a CRYPT- uuid (whose dm/name goes in crypt_names),
  *     then each of its slaves/, in turn;
- *   - an md array (md/level): "md-LEVEL" (the personality's alias, e.g. md-raid1), then each of its slaves/;
+ *   - an md array (md/level): "md-LEVEL" (the personality's alias, e.g. md-raid1; its kernel name goes in
+ *     md_names), then each of its slaves/;
  *   - "fs-TYPE" for the filesystem.
  * Each name once, in the order found. Returns 0, or -ENODEV ('/' is on no block device: tmpfs, overlay, NFS),
  * -ENOENT or another -errno, with ERR filled in. */

@@ -14,6 +14,7 @@
 #include "manifest.h"
 #include "messages.h"
 #include "options.h"
+#include "rootspec.h"
 
 /* Where a bare HOOK name is looked for unless --hooks-dir says otherwise: the source tree's hooks/ (meson). */
 #ifndef MKRDINIT_HOOKS_DIR
@@ -43,6 +44,13 @@ static const char usage_text[] =
 	"      --sysfs=DIR            where --host-only reads sysfs (default: /sys)\n"
 	"      --mountinfo=FILE       where --host-only finds what is mounted on '/' (default: /proc/self/mountinfo)\n"
 	"      --crypttab=FILE        where --host-only reads this machine's crypttab (default: /etc/crypttab)\n"
+	"      --resume=DEVICE        the device to resume from hibernation when the command line names none,\n"
+	"                             in any form resume= takes (UUID=, /dev/...); with --host-only the default\n"
+	"                             is RESUME= of --resume-conf, and none: none\n"
+	"      --resume-conf=FILE     where --host-only reads RESUME= (default: initramfs-tools', the Debian\n"
+	"                             installer's /etc/initramfs-tools/conf.d/resume)\n"
+	"      --mdadm-conf=FILE      where --host-only reads the ARRAY lines of the arrays under '/'\n"
+	"                             (default: /etc/mdadm/mdadm.conf)\n"
 	"      --list                 write a gen_init_cpio list of the image instead of the image, for the kernel's\n"
 	"                             CONFIG_INITRAMFS_SOURCE: every file an absolute path on this machine\n"
 	"      --list-dir=DIR         with --list: where the files mkrdinit generates (module indexes, the kernel\n"
@@ -111,6 +119,9 @@ enum {
 	OPTION_SYSFS,
 	OPTION_MOUNTINFO,
 	OPTION_CRYPTTAB,
+	OPTION_RESUME,
+	OPTION_RESUME_CONF,
+	OPTION_MDADM_CONF,
 	OPTION_LIST,
 	OPTION_LIST_DIR,
 };
@@ -197,6 +208,9 @@ void parse_options(int argc, char **argv, struct options *opts)
 		{ "sysfs", required_argument, NULL, OPTION_SYSFS },
 		{ "mountinfo", required_argument, NULL, OPTION_MOUNTINFO },
 		{ "crypttab", required_argument, NULL, OPTION_CRYPTTAB },
+		{ "resume", required_argument, NULL, OPTION_RESUME },
+		{ "resume-conf", required_argument, NULL, OPTION_RESUME_CONF },
+		{ "mdadm-conf", required_argument, NULL, OPTION_MDADM_CONF },
 		{ "list", no_argument, NULL, OPTION_LIST },
 		{ "list-dir", required_argument, NULL, OPTION_LIST_DIR },
 		{ "help", no_argument, NULL, 'h' },
@@ -211,6 +225,8 @@ void parse_options(int argc, char **argv, struct options *opts)
 		.sysfs = "/sys",
 		.mountinfo = "/proc/self/mountinfo",
 		.crypttab = "/etc/crypttab",
+		.resume_conf = "/etc/initramfs-tools/conf.d/resume",
+		.mdadm_conf = "/etc/mdadm/mdadm.conf",
 	};
 	opts->defines = calloc((size_t)argc, sizeof(*opts->defines));
 	if (!opts->defines) {
@@ -271,6 +287,20 @@ void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case OPTION_CRYPTTAB:
 			opts->crypttab = optarg;
+			break;
+		case OPTION_RESUME: {
+			struct root_spec spec;
+			const char *reason;
+			if (root_spec_parse(optarg, &spec, &reason) < 0)
+				usage_error("--resume: %s: %s", optarg, reason);
+			opts->resume = optarg;
+			break;
+		}
+		case OPTION_RESUME_CONF:
+			opts->resume_conf = optarg;
+			break;
+		case OPTION_MDADM_CONF:
+			opts->mdadm_conf = optarg;
 			break;
 		case OPTION_LIST:
 			opts->list = true;

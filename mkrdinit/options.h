@@ -26,7 +26,10 @@ struct options {
 	bool host_only;
 	const char *sysfs;
 	const char *mountinfo;
-	const char *crypttab; /* where --host-only reads the machine's crypttab */
+	const char *crypttab;	 /* where --host-only reads the machine's crypttab */
+	const char *resume;	 /* --resume: the resume device for the image, "" when none */
+	const char *resume_conf; /* where --host-only reads the machine's resume device (RESUME=) */
+	const char *mdadm_conf;	 /* where --host-only reads the machine's ARRAY lines */
 	bool list;
 	const char *list_dir;
 	char *default_list_dir; /* OUTPUT.d */

@@ -640,6 +640,11 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		note_problem(opts, "(command line)", "longer than 4096 bytes: ignored");
 }
 
+int boot_options_resume(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_resume(opts, value, reason);
+}
+
 int boot_options_root_timeout(const struct boot_options *opts)
 {
 	if (opts->rd_timeout_s >= 0)

@@ -428,6 +428,13 @@ crypttab_tests() {
 		"$tmp/ct-bad.img" -o "$tmp/ct-bad.img" "$hook"
 	printf 'data PARTUUID=b5e4dfc1-27de-4347-a8a1-891871fa7cf3 none luks\n' >"$hook/no-key"
 	run_mkrdinit -o "$tmp/ct-nokey.img" "$hook"
+	local nokey_rc=$rc
+	run_mkrdinit --resume UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 -o "$tmp/resume.img" "$hook"
+	check "--resume: /etc/rdinit/resume names the device, for a command line without resume=" \
+		bash -c "[[ $rc -eq 0 && \$(cpio -i --to-stdout --quiet etc/rdinit/resume <'$tmp/resume.img') == UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 ]]"
+	expect_failure "--resume: a device resume= would not take is a usage error" 2 "--resume: UUID=nothex:" \
+		"$tmp/resume-bad.img" --resume UUID=nothex -o "$tmp/resume-bad.img" "$hook"
+	rc=$nokey_rc
 	check "crypttab: without a key file the image keeps the usual mode" \
 		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$tmp/ct-nokey.img') == $(printf '%o' $((0666 & ~$(umask)))) ]]"
 }
@@ -595,6 +602,32 @@ host_only_tests() {
 		--crypttab "$tmp/host-crypttab" -o "$tmp/host-ct2.img" "$tmp/hooks/fs"
 	check "--host-only: a dm-crypt root without a crypttab line is a warning, and no /etc/crypttab" \
 		bash -c "[[ $rc -eq 0 ]] && grep -q 'has lines for 0 of them' '$tmp/stderr' && ! cpio -it --quiet <'$tmp/host-ct2.img' | grep -qx etc/crypttab"
+
+	# An md array under '/': the machine's mdadm.conf lines for it go in; RESUME= of conf.d/resume too.
+	local md=$sys/devices/virtual/block/md127
+	mkdir -p "$md/md" "$md/slaves" "$tmp/dev/md"
+	echo raid1 >"$md/md/level"
+	ln -s ../../devices/virtual/block/md127 "$sys/dev/block/9:127"
+	ln -s ../../../../pci0000:00/0000:00:04.0/virtio2/block/vda/vda1 "$md/slaves/vda1"
+	: >"$tmp/dev/md127" >"$tmp/dev/md126"
+	ln -s ../md127 "$tmp/dev/md/rdroot"
+	ln -s ../md126 "$tmp/dev/md/other"
+	printf '22 1 9:127 / / rw,relatime shared:1 - ext4 /dev/md127 rw\n' >"$tmp/mountinfo-md"
+	cat >"$tmp/mdadm.conf" <<-EOF
+		# mdadm.conf
+		HOMEHOST <system>
+		ARRAY $tmp/dev/md/rdroot metadata=1.2 UUID=335684f2:7fba4c0e:a43f0708:d2da28db name=rdroot
+		ARRAY $tmp/dev/md/other metadata=1.2 UUID=11111111:22222222:33333333:44444444
+	EOF
+	printf '# written by the installer\nRESUME=UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02\n' >"$tmp/resume.conf"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-md" \
+		--mdadm-conf "$tmp/mdadm.conf" --resume-conf "$tmp/resume.conf" -o "$tmp/host-md.img" "$tmp/hooks/fs"
+	check "--host-only: an md root brings md-raid1 and the members' drivers" \
+		bash -c "[[ $rc -eq 0 ]] && grep -q 'md-raid1' '$tmp/stderr' && cpio -it --quiet <'$tmp/host-md.img' | grep -q '/raid1\.ko'"
+	check "--host-only: mdadm.conf keeps HOMEHOST and the ARRAY line of the array under '/', not the other" \
+		bash -c "[[ \$(cpio -i --to-stdout --quiet etc/mdadm/mdadm.conf <'$tmp/host-md.img') == \$'HOMEHOST <system>\\nARRAY $tmp/dev/md/rdroot metadata=1.2 UUID=335684f2:7fba4c0e:a43f0708:d2da28db name=rdroot' ]]"
+	check "--host-only: the machine's RESUME= becomes /etc/rdinit/resume" \
+		bash -c "[[ \$(cpio -i --to-stdout --quiet etc/rdinit/resume <'$tmp/host-md.img') == UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 ]]"
 
 	expect_failure "--host-only: a root on no block device fails, saying what it is" 1 \
 		"mkrdinit: --host-only: unable to find the block device that holds '/': it is overlay from 'overlay'" \

@@ -145,6 +145,8 @@ uevent-overflow) append="root=UUID=$ROOT_UUID rd.uevent_buffer=4096"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/storm" ;;
 other-kernel)    append="root=UUID=$ROOT_UUID rd.timeout=2 panic=1"
                  image_from "$top/hooks/base" "$top/test/vm/hooks/other-kernel" ;;
+resume-image)    append="root=UUID=$ROOT_UUID"
+                 image_from --resume "PARTUUID=$ROOT_PARTUUID" "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" ;;
 unsigned-module) append="root=UUID=$ROOT_UUID rd.timeout=3 panic=1 module.sig_enforce=1"
                  MODULES_DIR=$(unsigned_tree virtio_blk)
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" ;;
@@ -298,6 +300,11 @@ poweroff)
 	expect 'rdinit: powering off \(rd.emergency=poweroff\)' "rd.emergency=poweroff announces it"
 	expect 'reboot: Power down' "the kernel powered the machine off"
 	reject 'Restarting system' "it did not reboot"
+	;;
+resume-image)
+	expect_booted /dev/vda1 ro
+	expect "rdinit: resume=PARTUUID=$ROOT_PARTUUID, as /etc/rdinit/resume says" "the image's resume device is read"
+	expect "rdinit: resume=PARTUUID=$ROOT_PARTUUID: /dev/vda1 holds no hibernation image \\(TYPE=ext4\\): booting fresh" "a device without an image is said, and the boot goes on"
 	;;
 unsigned-module)
 	expect_emergency "root=UUID=$ROOT_UUID did not appear within 3 s"
