@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -430,8 +431,8 @@ static int add_crypttab(const struct options *opts, const struct manifest *m,
 					       detected->n_crypt_names, img, &text, &len, &capacity,
 					       &entries);
 		if (r == 0 && entries - before < detected->n_crypt_names)
-			warn("host-only: '/' is on %zu dm-crypt device(s), and %s has lines for %zu of them: "
-			     "/init will ask for the others as luks-UUID",
+			warn("host-only: '/' and the resume device are on %zu dm-crypt device(s), and %s has lines "
+			     "for %zu of them: /init will ask for the others as luks-UUID",
 			     detected->n_crypt_names, opts->crypttab, entries - before);
 	}
 	if (r == 0 && entries)
@@ -463,24 +464,77 @@ static void read_resume_conf(const char *path, char *value, size_t size)
 		value[0] = '\0';
 }
 
-/* The resume device for a command line without resume= (IMAGE_RESUME): --resume, else with --host-only
- * this machine's; and with --host-only, the mdadm.conf lines of the arrays under '/': its HOMEHOST, DEVICE
- * and such, and the ARRAY lines whose device is one of them. */
-static int add_host_config(const struct options *opts, const struct hostonly_set *detected,
-			   struct image *img)
+/* The device a resume= spec names on this machine, through udev's /dev/disk/by-* links or /dev. */
+static int resume_devnum(const struct root_spec *spec, unsigned *major, unsigned *minor)
 {
-	char resume[512] = "";
+	static const char *const links[] = {
+		[ROOT_BY_UUID] = "/dev/disk/by-uuid/",
+		[ROOT_BY_LABEL] = "/dev/disk/by-label/",
+		[ROOT_BY_PARTUUID] = "/dev/disk/by-partuuid/",
+		[ROOT_BY_PARTLABEL] = "/dev/disk/by-partlabel/",
+		[ROOT_BY_DEVNAME] = "/dev/",
+		[ROOT_BY_DM_NAME] = "/dev/mapper/",
+		[ROOT_BY_MD_NAME] = "/dev/md/",
+	};
+	if (spec->kind == ROOT_BY_DEVNUM) {
+		*major = spec->major;
+		*minor = spec->minor;
+		return 0;
+	}
+	char path[512];
+	struct stat st;
+	(void)snprintf(path, sizeof(path), "%s%s", links[spec->kind], spec->value);
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISBLK(st.st_mode))
+		return -ENOTBLK;
+	*major = major(st.st_rdev);
+	*minor = minor(st.st_rdev);
+	return 0;
+}
+
+/* The image's resume device into RESUME ("" for none): --resume, else with --host-only the machine's; with
+ * --host-only, what that device needs goes into DETECTED, as what '/' needs did. */
+static int find_resume(const struct options *opts, struct hostonly_set *detected, char *resume,
+		       size_t size)
+{
+	resume[0] = '\0';
 	if (opts->resume)
-		(void)snprintf(resume, sizeof(resume), "%s", opts->resume);
+		(void)snprintf(resume, size, "%s", opts->resume);
 	else if (opts->host_only)
-		read_resume_conf(opts->resume_conf, resume, sizeof(resume));
+		read_resume_conf(opts->resume_conf, resume, size);
 	struct root_spec spec;
 	const char *reason;
-	int r = 0;
-	if (resume[0] && root_spec_parse(resume, &spec, &reason) < 0) {
+	if (!resume[0])
+		return 0;
+	if (root_spec_parse(resume, &spec, &reason) < 0) {
 		complain("%s: RESUME=%s: %s", opts->resume_conf, resume, reason);
 		return -EINVAL;
 	}
+	unsigned maj = 0, min = 0;
+	if (!opts->host_only)
+		return 0;
+	int r = resume_devnum(&spec, &maj, &min);
+	if (r < 0) {
+		warn("host-only: resume device %s is not on this machine (%s): its drivers and layers are not "
+		     "looked for",
+		     resume, strerror(-r));
+		return 0;
+	}
+	char err[1024] = "";
+	r = hostonly_add_device(opts->sysfs, maj, min, detected, err, sizeof(err));
+	if (r < 0)
+		complain("--host-only: resume device %s: %s", resume, err[0] ? err : strerror(-r));
+	return r;
+}
+
+/* The resume device for a command line without resume= (IMAGE_RESUME), as find_resume() found it; and
+ * with --host-only, the mdadm.conf lines of the arrays under '/': its HOMEHOST, DEVICE
+ * and such, and the ARRAY lines whose device is one of them. */
+static int add_host_config(const struct options *opts, const struct hostonly_set *detected,
+			   char *resume, struct image *img)
+{
+	int r = 0;
 	if (resume[0]) {
 		strcat(resume, "\n");
 		r = image_add_data(img, &IMAGE_RESUME[1], resume, strlen(resume), 0644, PART_FILES,
@@ -554,6 +608,9 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 		if (r < 0)
 			complain("--host-only: %s", err[0] ? err : strerror(-r));
 	}
+	char resume[512] = "";
+	if (r == 0)
+		r = find_resume(opts, &detected, resume, sizeof(resume) - 1);
 	for (size_t i = 0; i < m.n_entries && r == 0; i++) {
 		enum manifest_kind kind = m.entries[i].kind;
 		if (kind == MANIFEST_MODULE || kind == MANIFEST_BINARY ||
@@ -568,7 +625,7 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 	if (r == 0)
 		r = add_crypttab(opts, &m, &detected, img);
 	if (r == 0)
-		r = add_host_config(opts, &detected, img);
+		r = add_host_config(opts, &detected, resume, img);
 	if (r == 0)
 		r = add_modules(opts, &m, hostonly_line, &detected, img, notes);
 	if (r == 0) {

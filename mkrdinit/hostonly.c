@@ -260,6 +260,37 @@ static int find_root_mount(const char *mountinfo, struct root_mount *root, char 
 	return 0;
 }
 
+/* The canonical SYSFS/devices, where a walk up stops. */
+static int walk_start(const char *sysfs, struct walk *w)
+{
+	char path[PATH_MAX + 16];
+	(void)snprintf(path, sizeof(path), "%s/devices", sysfs);
+	if (!realpath(path, w->devices)) {
+		int r = -errno;
+		(void)snprintf(w->err, w->err_size, "unable to read %s: %s", path, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int hostonly_add_device(const char *sysfs, unsigned major, unsigned minor, struct hostonly_set *out,
+			char *err, size_t err_size)
+{
+	struct walk w = { .set = out, .err = err, .err_size = err_size };
+	char path[PATH_MAX + 64], device[PATH_MAX];
+	int r = walk_start(sysfs, &w);
+	if (r < 0)
+		return r;
+	(void)snprintf(path, sizeof(path), "%s/dev/block/%u:%u", sysfs, major, minor);
+	if (!realpath(path, device)) {
+		r = -errno;
+		(void)snprintf(err, err_size, "unable to find the block device %u:%u in %s: %s",
+			       major, minor, sysfs, strerror(-r));
+		return r;
+	}
+	return walk_block(&w, device, 0);
+}
+
 int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_set *out, char *err,
 		    size_t err_size)
 {
@@ -285,12 +316,9 @@ int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_se
 
 	struct walk w = { .set = out, .err = err, .err_size = err_size };
 	char path[PATH_MAX + 64], device[PATH_MAX];
-	(void)snprintf(path, sizeof(path), "%s/devices", sysfs);
-	if (!realpath(path, w.devices)) {
-		r = -errno;
-		(void)snprintf(err, err_size, "unable to read %s: %s", path, strerror(-r));
+	r = walk_start(sysfs, &w);
+	if (r < 0)
 		return r;
-	}
 	(void)snprintf(path, sizeof(path), "%s/dev/block/%u:%u", sysfs, root.major, root.minor);
 	if (!realpath(path, device)) {
 		r = -errno;

@@ -35,4 +35,9 @@ struct hostonly_set {
 int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_set *out, char *err,
 		    size_t err_size);
 
+/* Adds what the device MAJOR:MINOR needs, as for '/' (its drivers, dm and md layers, crypt and md names): the
+ * resume swap. Returns 0 or -errno with ERR filled in. */
+int hostonly_add_device(const char *sysfs, unsigned major, unsigned minor, struct hostonly_set *out,
+			char *err, size_t err_size);
+
 void hostonly_set_free(struct hostonly_set *set);

@@ -629,6 +629,20 @@ host_only_tests() {
 	check "--host-only: the machine's RESUME= becomes /etc/rdinit/resume" \
 		bash -c "[[ \$(cpio -i --to-stdout --quiet etc/rdinit/resume <'$tmp/host-md.img') == UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 ]]"
 
+	# The resume swap on dm-crypt: its crypttab line goes in too.
+	local swapdm=$sys/devices/virtual/block/dm-1
+	mkdir -p "$swapdm/dm" "$swapdm/slaves"
+	echo CRYPT-LUKS2-fedcba9876543210fedcba9876543210-cryptswap >"$swapdm/dm/uuid"
+	echo cryptswap >"$swapdm/dm/name"
+	ln -s ../../devices/virtual/block/dm-1 "$sys/dev/block/253:1"
+	ln -s ../../../../pci0000:00/0000:00:04.0/virtio2/block/vda/vda1 "$swapdm/slaves/vda1"
+	printf 'RESUME=253:1\n' >"$tmp/resume-swap.conf"
+	printf 'root UUID=0123456789abcdef0123456789abcdef none luks\ncryptswap UUID=fedcba9876543210fedcba9876543210 none luks\nhome /dev/sdb1 none luks\n' >"$tmp/host-crypttab"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-dm" \
+		--crypttab "$tmp/host-crypttab" --resume-conf "$tmp/resume-swap.conf" -o "$tmp/host-swap.img" "$tmp/hooks/fs"
+	check "--host-only: the resume swap's crypttab line goes in next to the root's" \
+		bash -c "[[ $rc -eq 0 && \$(cpio -i --to-stdout --quiet etc/crypttab <'$tmp/host-swap.img') == \$'root UUID=0123456789abcdef0123456789abcdef none luks\\ncryptswap UUID=fedcba9876543210fedcba9876543210 none luks' ]]"
+
 	expect_failure "--host-only: a root on no block device fails, saying what it is" 1 \
 		"mkrdinit: --host-only: unable to find the block device that holds '/': it is overlay from 'overlay'" \
 		"$tmp/host-overlay.img" -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" \
