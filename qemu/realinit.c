@@ -10,6 +10,9 @@
  *   realinit: root source=<dev> fstype=<type> options=<options>
  *                                              the last /proc/self/mountinfo entry for "/"; options as
  *                                              mount(8) shows them: rw|ro, per-mount, then super options
+ *   realinit: stdin=<open|closed>              whether fd 0 was open when main() started
+ *   realinit: process <pid> <argv[0]>          every other user-space process alive then: what the
+ *                                              initramfs left running
  *   realinit: module compression=<xz|zstd|gzip|none>
  *                                              what the kernel decompresses itself (/sys/module/compression)
  *   realinit: uptime_ms=<ms>                   CLOCK_MONOTONIC when main() started
@@ -31,6 +34,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -289,6 +293,41 @@ static int cmdline_has(const char *word)
 	return found;
 }
 
+/* --- processes --- */
+
+/* Every process but this one that has a command line (kernel threads have none): what the initramfs left. */
+static void report_processes(void)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *entry;
+
+	if (!dir) {
+		unable("read /proc", errno);
+		return;
+	}
+	while ((entry = readdir(dir))) {
+		char path[64], *end, *cmdline;
+		unsigned long pid = strtoul(entry->d_name, &end, 10);
+
+		if (*end || pid == 0 || pid == (unsigned long)getpid() ||
+		    strlen(entry->d_name) > 20)
+			continue;
+		strcpy(path, "/proc/");
+		strcat(path, entry->d_name);
+		strcat(path, "/cmdline");
+		cmdline = slurp(path);
+		if (cmdline && *cmdline) {
+			puts0("realinit: process ");
+			putu(pid);
+			put(" ", 1);
+			puts0(cmdline);
+			endline();
+		}
+		free(cmdline);
+	}
+	(void)closedir(dir);
+}
+
 /* --- /dev/kmsg --- */
 
 /* Records are "pri,seq,ts,flags;text\n" plus " KEY=value\n" continuation lines. */
@@ -388,9 +427,10 @@ static void hibernate_if_asked(void)
 int main(int argc, char **argv)
 {
 	struct timespec ts;
-	int stay = 0, proc_err, dev_err;
+	int stay = 0, proc_err, dev_err, stdin_open;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	stdin_open = fcntl(STDIN_FILENO, F_GETFD) >= 0;
 	proc_err = ensure_mounted("/proc/self/mountinfo", "/proc", "proc");
 	dev_err = ensure_mounted("/dev/kmsg", "/dev", "devtmpfs");
 	ensure_console();
@@ -419,6 +459,9 @@ int main(int argc, char **argv)
 		endline();
 	}
 
+	puts0(stdin_open ? "realinit: stdin=open" : "realinit: stdin=closed");
+	endline();
+	report_processes();
 	report_root();
 	report_module_compression();
 
