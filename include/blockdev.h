@@ -39,6 +39,11 @@ struct devices {
  * Returns 0 or -errno (-ENOMEDIUM for an empty drive). */
 int blockdev_probe(struct blockdev *dev);
 
+/* Whether a and b are the same device with the same identity (names, size, what it holds, what
+ * it is made of): a "change" uevent that changed nothing. */
+bool blockdev_same(const struct blockdev *a, const struct blockdev *b);
+/* The entry with that number, or NULL. */
+const struct blockdev *devices_find(const struct devices *devices, unsigned major, unsigned minor);
 /* Adds dev, or replaces the entry with the same major:minor. Returns the stored entry, or NULL
  * (and counts it in dropped) when the table is full. */
 struct blockdev *devices_add(struct devices *devices, const struct blockdev *dev);

@@ -57,6 +57,7 @@ struct boot {
 	bool resume_done;	/* resume= was tried (or there is nothing to try) */
 	struct kmod_ctx *kmod;	/* libkmod on the image's modules, open from the root search on */
 	bool search_prepared;	/* rootdelay= slept, the module index opened: once per boot */
+	bool image_freed;	/* the switch went past its point of no return: the image is gone */
 	struct timeline timeline;
 	struct failure failure;
 	unsigned uevents, forged_uevents;

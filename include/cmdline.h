@@ -70,6 +70,7 @@ struct boot_options {
 	enum emergency_action emergency_action; /* rd.emergency= */
 	int hook_timeout_s; /* rd.hook_timeout=, DEFAULT_HOOK_TIMEOUT_S when absent */
 	int uevent_buffer;  /* rd.uevent_buffer=, bytes; UEVENT_RCVBUF_DEFAULT when absent */
+	int settle_ms;	    /* rd.settle_ms=: devices unchanged this long after root= matched */
 	bool quiet;
 	bool lvm;			    /* rd.lvm=0 turns the lvm layer off */
 	char lvm_vg[CMDLINE_LIST_MAX][128]; /* rd.lvm.vg=, repeatable: the groups to activate */
@@ -86,6 +87,9 @@ struct boot_options {
 	unsigned long long resume_offset; /* resume_offset=, in pages: a swap file's */
 	struct cmdline_problem problems[CMDLINE_MAX_PROBLEMS];
 	size_t problem_count;
+	unsigned problems_dropped; /* problems past the CMDLINE_MAX_PROBLEMS kept */
+	size_t cmdline_length;	   /* of the whole line */
+	size_t cmdline_cut; /* where it was cut to fit CMDLINE_MAX; cmdline_length when not */
 };
 
 /*
@@ -98,7 +102,12 @@ struct boot_options {
 int cmdline_for_each(const char *text, int (*visit)(const char *name, const char *value, void *ctx),
 		     void *ctx, char *bad_name, size_t bad_name_size);
 
-/* Fills opts from text. Unknown parameters are ignored, repeated ones: the last wins,
+/* Copies to out (size bytes) the longest part of text that ends between two parameters and fits,
+ * when all of text does not. Returns the length of the part that is read: strlen(text) when it all
+ * fits (out is then untouched), else the offset where it was cut. */
+size_t cmdline_fit(const char *text, char *out, size_t size);
+
+/* Fills opts from text (a line longer than CMDLINE_MAX - 1 is cut, see cmdline_fit()). Unknown parameters are ignored, repeated ones: the last wins,
  * malformed values are skipped and listed in opts->problems. Never fails. */
 void boot_options_parse(const char *text, struct boot_options *opts);
 

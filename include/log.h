@@ -1,6 +1,7 @@
 /* Logging to /dev/kmsg with an "rdinit: " prefix, so messages stay in dmesg after boot. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level {
@@ -21,6 +22,11 @@ void log_set_debug(bool on);
 bool log_debug_enabled(void);
 /* Also copy every message to the console: for when "quiet" hides kernel messages but not ours. */
 void log_set_console_copy(bool on);
+
+/* Copies the len bytes of in to out (size bytes, NUL-terminated), every byte that is not printable
+ * ASCII or part of a printable UTF-8 character written as \xNN, as much as fits. Every message is
+ * passed through it. Returns the length written. */
+size_t log_escape(char *out, size_t size, const char *in, size_t len);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

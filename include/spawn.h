@@ -29,3 +29,20 @@ int find_program(const char *name, char *path, size_t size);
 
 /* Reaps every child that has already exited. */
 void reap_children(void);
+
+#define LEFTOVERS_NAMED 4
+
+/* What end_leftovers() did. */
+struct leftovers {
+	unsigned ended;			 /* sent SIGTERM */
+	unsigned killed;		 /* of those, still there after the grace time: SIGKILL */
+	unsigned kept;			 /* argv[0] starts with '@' */
+	char names[LEFTOVERS_NAMED][64]; /* the first ones ended, "ARGV0[PID]" */
+	unsigned named;
+};
+
+/* Ends every process but PID 1 and the kernel's threads (hooks' daemons, what a rescue shell
+ * left): SIGTERM, then SIGKILL to those still there after grace_ms; reaps them. Spared: those
+ * whose argv[0] starts with '@', systemd's mark for what must outlive the initramfs. Returns 0,
+ * or -errno when /proc cannot be read. */
+int end_leftovers(int grace_ms, struct leftovers *report);

@@ -14,6 +14,9 @@ int find_root(struct boot *boot);
 /* Within find_root(): resumes from hibernation once the device resume= names appears with an image
  * (and never returns then); boot->resume_done once tried, or when there is nothing to try. */
 void resume_if_asked(struct boot *boot);
+/* Just before the mount (after the pre-mount hooks, which may take long): reads /sys/class/block
+ * again; root= must still name one device, the one found. */
+int confirm_root(struct boot *boot);
 /* Loads the filesystem's module and mounts the root on IMAGE_SYSROOT with libmount. */
 int mount_root(struct boot *boot);
 /* The image's hooks for stage (every executable in IMAGE_HOOKS_DIR/<stage>, in lexical order). */

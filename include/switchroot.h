@@ -31,6 +31,11 @@ struct switch_root_report {
  */
 int switch_root(const struct switch_root_request *req, struct switch_root_report *report);
 
+/* Opens path (O_PATH) inside the folder rootfd as if rootfd were "/": symlinks followed there, absolute
+ * ones from rootfd, ".." never above it, at most 40 links. What openat2(RESOLVE_IN_ROOT) does, for
+ * kernels before 5.6. Returns the descriptor or -errno. */
+int open_in_root(int rootfd, const char *path);
+
 /* Whether path names an executable regular file inside root_dir, resolving symlinks as if
  * root_dir were "/". Returns 0 or -errno. */
 int root_has_executable(const char *root_dir, const char *path);

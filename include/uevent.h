@@ -33,6 +33,8 @@ int uevent_parse_sysfs(char *buf, size_t len, struct uevent *ev);
 
 /* Large enough for a coldplug of a big machine; the kernel only grants it to root. */
 #define UEVENT_RCVBUF_DEFAULT (16 * 1024 * 1024)
+/* rd.uevent_buffer='s ceiling: kernel memory a flood of events may pin, 8 times the default. */
+#define UEVENT_RCVBUF_MAX (128 * 1024 * 1024)
 
 /* Opens the socket (non-blocking, close-on-exec, credentials on) with a receive buffer of
  * rcvbuf_bytes. */

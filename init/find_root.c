@@ -23,11 +23,19 @@
 /* A driver that loads makes new devices, whose drivers load in turn: a rescan follows that chain
  * this many steps at most. */
 #define RESCAN_ROUNDS 8
+/* Reading all of /sys again costs more than the events it replaces: at most once a second, however
+ * often the queue overflows. */
+#define RESCAN_INTERVAL_MS 1000
 
 struct search {
 	struct boot *boot;
-	bool rescan_needed;   /* the kernel dropped events: ask /sys once the queue is empty */
-	unsigned new_devices; /* block devices that appeared since the layers last settled */
+	uint64_t deadline;	 /* when the wait ends (timeline ms), UINT64_MAX for never */
+	bool rescan_needed;	 /* the kernel dropped events: ask /sys */
+	uint64_t overflow_ms;	 /* when it first did, since the last rescan */
+	uint64_t next_rescan_ms; /* no rescan before this */
+	unsigned new_devices;	 /* block devices that appeared since the layers last settled */
+	uint64_t changed_ms;	 /* when a block device last appeared, changed or went */
+	bool recheck;		 /* reading /sys again before the mount: the layers are done */
 };
 
 /* An md array's name is in its members' superblocks (libblkid's LABEL of a linux_raid_member):
@@ -72,6 +80,8 @@ static void consider_block_device(struct search *s, const struct uevent *ev)
 	struct blockdev dev = { .major = (unsigned)atoi(ev->major),
 				.minor = (unsigned)atoi(ev->minor) };
 	if (strcmp(ev->action, "remove") == 0) {
+		if (devices_find(&boot->devices, dev.major, dev.minor))
+			s->changed_ms = timeline_now_ms();
 		devices_remove(&boot->devices, dev.major, dev.minor);
 		return;
 	}
@@ -84,12 +94,22 @@ static void consider_block_device(struct search *s, const struct uevent *ev)
 	if (r < 0)
 		log_debug("unable to probe /dev/%s: %s", dev.name, strerror(-r));
 	name_md_array(boot, &dev);
+	/* A "change" that changed nothing (a storm of them, a rescan) is not news: the device is
+	 * already in the graph and in its layer. */
+	const struct blockdev *known = devices_find(&boot->devices, dev.major, dev.minor);
+	if (known && blockdev_same(known, &dev))
+		return;
+	bool new_member = !known || strcmp(known->type, dev.type) != 0;
+	s->changed_ms = timeline_now_ms();
 	if (!devices_add(&boot->devices, &dev))
-		log_warning("more than %d block devices: /dev/%s not listed", DEVICES_MAX,
-			    dev.name);
+		log_warning("the table of block devices is full (%d): /dev/%s %u:%u not listed, "
+			    "and root= cannot match it",
+			    DEVICES_MAX, dev.name, dev.major, dev.minor);
 	log_debug("block device /dev/%s %u:%u TYPE=%s UUID=%s LABEL=%s PARTUUID=%s PARTLABEL=%s",
 		  dev.name, dev.major, dev.minor, dev.type, dev.uuid, dev.label, dev.partuuid,
 		  dev.partlabel);
+	if (s->recheck || !new_member)
+		return;
 	s->new_devices++;
 	layers_add_member(boot, &dev);
 }
@@ -121,26 +141,42 @@ static void enumerated_modalias(const char *modalias, void *ctx)
 static void rescan(struct search *s)
 {
 	log_warning("uevent queue overflowed; rescanning /sys");
-	for (int round = 0; round < RESCAN_ROUNDS; round++) {
+	int round = 0;
+	for (bool loading = true; loading && round < RESCAN_ROUNDS; round++) {
 		unsigned loaded = s->boot->drivers.loaded;
 		(void)uevent_enumerate_modaliases(enumerated_modalias, s);
-		if (s->boot->drivers.loaded == loaded)
-			break;
+		loading = s->boot->drivers.loaded != loaded;
+		if (loading && round == RESCAN_ROUNDS - 1)
+			log_warning(
+				"rescanning /sys: drivers still loading after %d rounds; going on "
+				"with the devices there now",
+				RESCAN_ROUNDS);
 	}
 	(void)uevent_enumerate_block(enumerated_block_device, s);
+	s->rescan_needed = false;
+	s->next_rescan_ms = timeline_now_ms() + RESCAN_INTERVAL_MS;
 }
 
 /* Reads everything queued, also past a match: a later event may name a second device with the
- * same identifier (a cloned disk), and then the match is not to be trusted. */
+ * same identifier (a cloned disk), and then the match is not to be trusted. Returns at the
+ * deadline all the same: a steady stream of events must not keep PID 1 here past the timeout. */
 static void drain_uevents(struct search *s, int fd)
 {
 	char buf[UEVENT_BUFFER_SIZE + 1];
 	struct uevent ev;
 	for (;;) {
+		uint64_t now = timeline_now_ms();
+		if (now >= s->deadline)
+			return;
+		/* One rescan for many overflows: once the queue is empty, or when it has not been for
+		 * a while, and never sooner than RESCAN_INTERVAL_MS after the last. */
+		bool rescan_due = s->rescan_needed && now >= s->next_rescan_ms;
+		if (rescan_due && now >= s->overflow_ms + RESCAN_INTERVAL_MS) {
+			rescan(s);
+			continue;
+		}
 		int r = uevent_monitor_receive(fd, buf, &ev);
-		/* One rescan once the queue is empty, however often it overflowed meanwhile. */
-		if (r == -EAGAIN && s->rescan_needed) {
-			s->rescan_needed = false;
+		if (r == -EAGAIN && rescan_due) {
 			rescan(s);
 			continue;
 		}
@@ -148,9 +184,11 @@ static void drain_uevents(struct search *s, int fd)
 			return;
 		if (r == 0)
 			handle_uevent(s, &ev);
-		else if (r == -ENOBUFS)
+		else if (r == -ENOBUFS) {
+			if (!s->rescan_needed)
+				s->overflow_ms = now;
 			s->rescan_needed = true;
-		else if (r == -EPERM)
+		} else if (r == -EPERM)
 			log_warning("ignored a uevent that the kernel did not send (%u so far)",
 				    ++s->boot->forged_uevents);
 		else if (r == -EBADMSG)
@@ -186,15 +224,27 @@ static void match_root(struct boot *boot)
 	}
 }
 
+/* How long poll() may wait from now until when (timeline ms; UINT64_MAX: no limit), at most cap_ms
+ * when cap_ms >= 0: -1 for ever. */
+static int wait_ms(uint64_t now, uint64_t when, int cap_ms)
+{
+	if (when == UINT64_MAX)
+		return cap_ms;
+	uint64_t ms = when > now ? when - now : 0;
+	return cap_ms >= 0 && ms > (uint64_t)cap_ms ? cap_ms : (int)ms;
+}
+
 /* Handles uevents until root is found (0) or timeout_s runs out (-ETIMEDOUT). Each time the queue
  * has been quiet for QUIET_MS after new block devices appeared, the layers act on them, then the
- * initqueue hooks (the escape hatch for what no layer knows) run. */
+ * initqueue hooks (the escape hatch for what no layer knows) run. Once root= matched, the block
+ * devices must stay as they are for rd.settle_ms: a second device that root= names, appearing
+ * in that window, makes the match ambiguous as if it had come first. */
 static int wait_for_root(struct search *s, int fd, int timeout_s)
 {
 	struct boot *boot = s->boot;
 	bool initqueue = hooks_present(STAGE_INITQUEUE);
 	uint64_t start = timeline_now_ms();
-	uint64_t deadline = timeout_s < 0 ? UINT64_MAX : start + (uint64_t)timeout_s * 1000;
+	s->deadline = timeout_s < 0 ? UINT64_MAX : start + (uint64_t)timeout_s * 1000;
 	/* Half the wait (or 30 s of a wait without end): arrays short of members start degraded. */
 	uint64_t half = start + (timeout_s < 0 ? 30000 : (uint64_t)timeout_s * 500);
 	bool late_done = false;
@@ -205,10 +255,18 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 		match_root(boot);
 		bool complete = boot->root_found &&
 			layers_root_complete(boot, incomplete, sizeof(incomplete));
-		if (complete && boot->resume_done)
-			return 0;
 		uint64_t now = timeline_now_ms();
-		if (now >= deadline) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (complete && boot->resume_done) {
+			uint64_t settled = s->changed_ms + (uint64_t)boot->opts.settle_ms;
+			if (boot->other_match.name[0] || now >= settled || now >= s->deadline)
+				return 0;
+			if (poll(&pfd, 1, wait_ms(now, settled, -1)) < 0 && errno != EINTR)
+				return boot_fail(boot, -errno, "unable to wait for uevents: %s",
+						 strerror(errno));
+			continue;
+		}
+		if (now >= s->deadline) {
 			if (complete) {
 				log_warning(
 					"resume=%s did not appear within %d s: booting without resuming",
@@ -232,30 +290,37 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 			layers_late(boot);
 			continue;
 		}
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		uint64_t until = deadline;
+		uint64_t until = s->deadline;
 		if (!late_done && !boot->root_found && half < until)
 			until = half;
-		int wait_ms = until == UINT64_MAX ? -1 : (int)(until - now);
-		if (s->new_devices && (wait_ms < 0 || wait_ms > QUIET_MS))
-			wait_ms = QUIET_MS;
-		int ready = poll(&pfd, 1, wait_ms);
+		if (s->rescan_needed && s->next_rescan_ms < until)
+			until = s->next_rescan_ms;
+		int ready = poll(&pfd, 1, wait_ms(now, until, s->new_devices ? QUIET_MS : -1));
 		if (ready < 0 && errno != EINTR)
 			return boot_fail(boot, -errno, "unable to wait for uevents: %s",
 					 strerror(errno));
-		if (ready != 0 || !s->new_devices)
+		if (ready != 0 || !s->new_devices || timeline_now_ms() < now + QUIET_MS)
 			continue;
 		s->new_devices = 0;
 		/* Time at a passphrase prompt is the user's, not the devices': it extends the wait. */
 		uint64_t prompted = boot->luks.prompt_ms;
 		int r = layers_settle(boot);
-		if (deadline != UINT64_MAX)
-			deadline += boot->luks.prompt_ms - prompted;
+		if (s->deadline != UINT64_MAX)
+			s->deadline += boot->luks.prompt_ms - prompted;
 		if (r < 0 && r != -EAGAIN)
 			return r;
 		if (initqueue && (r = run_hooks(boot, STAGE_INITQUEUE)) < 0)
 			return r;
 	}
+}
+
+/* first and second both match root=; how joins them (" and", ", found first, and"). */
+static int fail_ambiguous(struct boot *boot, const char *first, const char *how, const char *second)
+{
+	return boot_fail(boot, -EEXIST,
+			 "root=%s is ambiguous: /dev/%s%s /dev/%s both match; refusing to guess "
+			 "which one to boot (name one of them by PARTUUID= or /dev/)",
+			 boot->opts.root, first, how, second);
 }
 
 /* Once per boot, before the first search: what the command line and the image ask to say. */
@@ -319,13 +384,37 @@ int find_root(struct boot *boot)
 	if (r < 0)
 		return r;
 	if (boot->other_match.name[0])
-		return boot_fail(
-			boot, -EEXIST,
-			"root=%s is ambiguous: /dev/%s and /dev/%s both match; refusing to guess "
-			"which one to boot (name one of them by PARTUUID= or /dev/)",
-			opts->root, boot->root.name, boot->other_match.name);
+		return fail_ambiguous(boot, boot->root.name, " and", boot->other_match.name);
 	boot_mark(boot, "root device /dev/%s found (%s; %u uevents, %u modules loaded)",
 		  boot->root.name, boot->root.type[0] ? boot->root.type : "unknown type",
 		  boot->uevents, boot->drivers.loaded);
+	return 0;
+}
+
+int confirm_root(struct boot *boot)
+{
+	/* What /sys has now, not what the events said: devices gone meanwhile leave the graph. */
+	struct search s = { .boot = boot, .recheck = true };
+	struct blockdev found = boot->root;
+	boot->devices.count = 0;
+	int r = uevent_enumerate_block(enumerated_block_device, &s);
+	if (r < 0)
+		return boot_fail(boot, r, "unable to read /sys/class/block: %s", strerror(-r));
+	match_root(boot);
+	if (!boot->root_found)
+		return boot_fail(boot, -ENODEV, "root=%s: /dev/%s (%u:%u) is gone", boot->opts.root,
+				 found.name, found.major, found.minor);
+	if (boot->other_match.name[0]) {
+		bool first_is_found = boot->root.major == found.major &&
+			boot->root.minor == found.minor;
+		return fail_ambiguous(boot, found.name, ", found first, and",
+				      first_is_found ? boot->other_match.name : boot->root.name);
+	}
+	if (boot->root.major != found.major || boot->root.minor != found.minor)
+		return boot_fail(
+			boot, -EAGAIN,
+			"root=%s now names /dev/%s (%u:%u), not /dev/%s (%u:%u) found before",
+			boot->opts.root, boot->root.name, boot->root.major, boot->root.minor,
+			found.name, found.major, found.minor);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "policy.h"
 #include "screen.h"
 #include "stages.h"
+#include "sys.h"
 
 static const char not_pid1[] =
 	"rdinit: this is an initramfs init and must be the kernel's PID 1 "
@@ -26,8 +27,20 @@ static void recover(struct boot *boot)
 		log_error("%s", boot->failure.cause);
 	boot->failure = failed;
 	if (failed.final) {
-		while (shell_allowed(boot) && rescue_shell(boot, "boot cannot go on from here"))
-			;
+		/* A shell that dies at once (no console to read) would be started again in a hot loop:
+		 * wait longer each time, up to a minute. */
+		int pause_s = 1;
+		while (shell_allowed(boot)) {
+			uint64_t start = timeline_now_ms();
+			if (!rescue_shell(boot, "boot cannot go on from here"))
+				break;
+			if (timeline_now_ms() - start > 10000) {
+				pause_s = 1;
+				continue;
+			}
+			sys_sleep_seconds(pause_s);
+			pause_s = pause_s < 60 ? pause_s * 2 : 60;
+		}
 		apply_policy(boot);
 	}
 	if (!shell_allowed(boot) || !rescue_shell(boot, "boot failed"))
@@ -74,6 +87,7 @@ int main(int argc, char **argv)
 	hooks(&boot, STAGE_PRE_UDEV);
 	run(&boot, find_root);
 	hooks(&boot, STAGE_PRE_MOUNT);
+	run(&boot, confirm_root);
 	run(&boot, mount_root);
 	hooks(&boot, STAGE_PRE_PIVOT);
 	run(&boot, start_real_init);

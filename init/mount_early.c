@@ -18,8 +18,13 @@ static void ensure_console(void)
 	int fd = sys_open("/dev/console", O_RDWR | O_NOCTTY, 0);
 	if (fd < 0)
 		return;
+	/* The lowest free descriptor is 0 itself, opened close-on-exec: dup2(0, 0) would keep that flag,
+	 * and hooks, the shell and the real init would start with no stdin. */
 	for (int i = 0; i < 3; i++)
-		(void)dup2(fd, i);
+		if (i == fd)
+			(void)fcntl(fd, F_SETFD, 0);
+		else
+			(void)dup2(fd, i);
 	if (fd > 2)
 		(void)close(fd);
 }

@@ -11,49 +11,68 @@
 #include "spawn.h"
 #include "stages.h"
 
-#define HOOK_ENV_MAX 64
+/* The variables rdinit sets for hooks, and room for the kernel's (at most 32, MAX_INIT_ENVS). */
+#define HOOK_VARS 8
+#define HOOK_ENV_MAX (HOOK_VARS + 64)
 
 extern char **environ;
 
 struct hook_env {
-	char *entries[HOOK_ENV_MAX];
-	char storage[8][CMDLINE_VALUE_MAX + 32];
-	size_t count, stored;
+	char *entries[HOOK_ENV_MAX + 1];
+	char storage[HOOK_VARS][CMDLINE_VALUE_MAX + 32];
+	size_t count;
 };
 
-static void env_add(struct hook_env *env, const char *name, const char *value)
+/* What a hook must not take from the kernel's environment (words of the command line the kernel
+ * did not know): our own variables, which a hook trusts to come from rdinit; the dynamic loader's,
+ * which would run code in every program a hook starts; and PATH, which is the image's. */
+static bool from_rdinit_only(const char *entry)
 {
-	if (env->count == HOOK_ENV_MAX - 1 ||
-	    env->stored == sizeof(env->storage) / sizeof(env->storage[0]))
-		return;
-	char *slot = env->storage[env->stored++];
-	(void)snprintf(slot, sizeof(env->storage[0]), "%s=%s", name, value ? value : "");
-	env->entries[env->count++] = slot;
+	return strncmp(entry, "RDINIT_", 7) == 0 || strncmp(entry, "LD_", 3) == 0 ||
+		strncmp(entry, "PATH=", 5) == 0;
 }
 
 /* The kernel's environment for us, plus what a hook needs to know about the boot. */
 static void build_env(struct hook_env *env, enum boot_stage stage, const struct boot *boot)
 {
-	env->count = env->stored = 0;
-	for (char **e = environ; *e && env->count < HOOK_ENV_MAX - 10; e++)
-		if (strncmp(*e, "PATH=", 5) != 0)
+	env->count = 0;
+	for (char **e = environ; *e; e++) {
+		if (from_rdinit_only(*e))
+			log_warning(
+				"hooks do not get %.*s from the kernel's environment (the command "
+				"line): rdinit sets it, or it is the dynamic loader's",
+				(int)strcspn(*e, "="), *e);
+		else if (env->count < HOOK_ENV_MAX - HOOK_VARS)
 			env->entries[env->count++] = *e;
+		else
+			log_warning("hooks do not get %.*s: more than %d variables in the kernel's "
+				    "environment",
+				    (int)strcspn(*e, "="), *e, HOOK_ENV_MAX - HOOK_VARS);
+	}
 	const struct boot_options *opts = &boot->opts;
 	const struct blockdev *root = boot->root_found ? &boot->root : NULL;
 	char device[64] = "";
 	if (root)
 		(void)snprintf(device, sizeof(device), "/dev/%s", root->name);
-	env_add(env, "PATH", IMAGE_PATH);
-	env_add(env, "RDINIT_STAGE", boot_stage_name(stage));
-	env_add(env, "RDINIT_ROOT", opts->root);
-	env_add(env, "RDINIT_ROOT_DEVICE", device);
-	env_add(env, "RDINIT_ROOT_FSTYPE",
-		opts->rootfstype[0] ? opts->rootfstype
-			: root	    ? root->type
-				    : "");
-	env_add(env, "RDINIT_ROOTFLAGS", opts->rootflags);
-	env_add(env, "RDINIT_SYSROOT", IMAGE_SYSROOT);
-	env_add(env, "RDINIT_READ_WRITE", opts->read_write ? "1" : "0");
+	const char *vars[][2] = {
+		{ "PATH", IMAGE_PATH },
+		{ "RDINIT_STAGE", boot_stage_name(stage) },
+		{ "RDINIT_ROOT", opts->root },
+		{ "RDINIT_ROOT_DEVICE", device },
+		{ "RDINIT_ROOT_FSTYPE",
+		  opts->rootfstype[0] ? opts->rootfstype
+			  : root      ? root->type
+				      : "" },
+		{ "RDINIT_ROOTFLAGS", opts->rootflags },
+		{ "RDINIT_SYSROOT", IMAGE_SYSROOT },
+		{ "RDINIT_READ_WRITE", opts->read_write ? "1" : "0" },
+	};
+	_Static_assert(sizeof(vars) / sizeof(vars[0]) == HOOK_VARS, "a slot for each variable");
+	for (size_t i = 0; i < HOOK_VARS; i++) {
+		(void)snprintf(env->storage[i], sizeof(env->storage[i]), "%s=%s", vars[i][0],
+			       vars[i][1]);
+		env->entries[env->count++] = env->storage[i];
+	}
 	env->entries[env->count] = NULL;
 }
 

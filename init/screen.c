@@ -183,6 +183,11 @@ void screen_show(const struct boot *boot)
 		log_error("got as far as: %s (+%llu ms)", t->marks[t->count - 1].what,
 			  (unsigned long long)t->marks[t->count - 1].ms);
 	}
+	if (boot->image_freed)
+		log_error(
+			"the initramfs is gone (freed for the switch): the emergency hooks and the "
+			"rescue shell now are the new root's (" IMAGE_HOOKS_DIR ", " IMAGE_SHELL
+			" there), if it has any");
 	report_request(&boot->opts);
 	report_devices(&boot->devices);
 	report_drivers(&boot->drivers);

@@ -3,13 +3,18 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "modload.h"
+#include "spawn.h"
 #include "log.h"
 #include "stages.h"
 #include "switchroot.h"
 #include "sys.h"
+
+/* How long the image's leftover processes get to exit after SIGTERM. */
+#define LEFTOVER_GRACE_MS 1000
 
 /* The kernel's own fallbacks when init= is absent or fails (init/main.c). */
 static const char *const fallback_inits[] = { "/sbin/init", "/etc/init", "/bin/init", "/bin/sh" };
@@ -45,9 +50,38 @@ static void log_peak_memory(void)
 	log_info("peak memory (VmHWM) %s", hwm);
 }
 
+/* Nothing the image started may live on as root in the real system, unseen (a hook's daemon, what
+ * a rescue shell left running), unless it asked to with an '@' (systemd's convention). */
+static void end_image_processes(void)
+{
+	struct leftovers left;
+	int r = end_leftovers(LEFTOVER_GRACE_MS, &left);
+	if (r < 0) {
+		log_warning("unable to end the processes the image started: %s", strerror(-r));
+		return;
+	}
+	if (left.ended == 0 && left.kept == 0)
+		return;
+	char names[LEFTOVERS_NAMED * 66] = "";
+	for (unsigned i = 0; i < left.named; i++)
+		(void)snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			       i ? ", " : "", left.names[i]);
+	log_notice("ended %u process(es) the image started, before the switch: %s%s (%u killed "
+		   "after %d ms); %u kept (argv[0] begins with '@')",
+		   left.ended, names, left.ended > left.named ? ", ..." : "", left.killed,
+		   LEFTOVER_GRACE_MS, left.kept);
+}
+
 int start_real_init(struct boot *boot)
 {
 	const struct boot_options *opts = &boot->opts;
+	struct statvfs vfs;
+	if (statvfs(IMAGE_SYSROOT, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC))
+		return boot_fail(boot, -EACCES,
+				 "the new root on " IMAGE_SYSROOT
+				 " is mounted noexec (rootflags=%s): no init of it could run; "
+				 "mount it without noexec",
+				 opts->rootflags);
 	const char *init = choose_init(opts);
 	if (!init)
 		return boot_fail(
@@ -61,7 +95,9 @@ int start_real_init(struct boot *boot)
 	struct switch_root_report report;
 	modload_close(boot->kmod);
 	boot->kmod = NULL;
+	end_image_processes();
 	int r = switch_root(&request, &report);
+	boot->image_freed = report.point_of_no_return;
 	if (r < 0) {
 		const char *check = report.failed_check ? report.failed_check : "?";
 		if (report.point_of_no_return)

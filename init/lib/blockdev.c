@@ -106,6 +106,25 @@ int blockdev_probe(struct blockdev *dev)
 	return r;
 }
 
+bool blockdev_same(const struct blockdev *a, const struct blockdev *b)
+{
+	return a->major == b->major && a->minor == b->minor && strcmp(a->name, b->name) == 0 &&
+		a->size_bytes == b->size_bytes && a->partno == b->partno &&
+		strcmp(a->type, b->type) == 0 && strcmp(a->uuid, b->uuid) == 0 &&
+		strcmp(a->label, b->label) == 0 && strcmp(a->partuuid, b->partuuid) == 0 &&
+		strcmp(a->partlabel, b->partlabel) == 0 && strcmp(a->dm_name, b->dm_name) == 0 &&
+		strcmp(a->md_name, b->md_name) == 0 && a->n_lower == b->n_lower &&
+		memcmp(a->lower, b->lower, a->n_lower * sizeof(a->lower[0])) == 0;
+}
+
+const struct blockdev *devices_find(const struct devices *devices, unsigned major, unsigned minor)
+{
+	for (size_t i = 0; i < devices->count; i++)
+		if (devices->list[i].major == major && devices->list[i].minor == minor)
+			return &devices->list[i];
+	return NULL;
+}
+
 struct blockdev *devices_add(struct devices *devices, const struct blockdev *dev)
 {
 	for (size_t i = 0; i < devices->count; i++) {

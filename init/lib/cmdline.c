@@ -283,13 +283,27 @@ static int on_rd_hook_timeout(struct boot_options *opts, const char *value, cons
 	return r;
 }
 
+/* A duplicate of the root that appears this long after it is still seen; 0 trusts the first
+ * match at once. */
+static int on_rd_settle_ms(struct boot_options *opts, const char *value, const char **reason)
+{
+	int ms;
+	int r = parse_int(value, 0, 60000, &ms);
+	if (r < 0) {
+		*reason = "expected milliseconds from 0 to 60000";
+		return r;
+	}
+	opts->settle_ms = ms;
+	return 0;
+}
+
 /* Small buffers overflow sooner: for machines short of memory, and for testing the rescan. */
 static int on_rd_uevent_buffer(struct boot_options *opts, const char *value, const char **reason)
 {
 	int bytes;
-	int r = parse_int(value, 4096, 1 << 30, &bytes);
+	int r = parse_int(value, 4096, UEVENT_RCVBUF_MAX, &bytes);
 	if (r < 0) {
-		*reason = "expected a number of bytes from 4096 to 1073741824";
+		*reason = "expected a number of bytes from 4096 to 134217728 (128 MiB)";
 		return r;
 	}
 	opts->uevent_buffer = bytes;
@@ -571,6 +585,7 @@ static const struct {
 	{ "rd.emergency", on_rd_emergency },
 	{ "rd.hook_timeout", on_rd_hook_timeout },
 	{ "rd.uevent_buffer", on_rd_uevent_buffer },
+	{ "rd.settle_ms", on_rd_settle_ms },
 	{ "quiet", on_quiet },
 	{ "rd.lvm", on_rd_lvm },
 	{ "rd.lvm.vg", on_rd_lvm_vg },
@@ -593,8 +608,10 @@ static const struct {
 
 static void note_problem(struct boot_options *opts, const char *name, const char *reason)
 {
-	if (opts->problem_count == CMDLINE_MAX_PROBLEMS)
+	if (opts->problem_count == CMDLINE_MAX_PROBLEMS) {
+		opts->problems_dropped++;
 		return;
+	}
 	struct cmdline_problem *p = &opts->problems[opts->problem_count++];
 	size_t len = strnlen(name, sizeof(p->param) - 1);
 	memcpy(p->param, name, len);
@@ -625,10 +642,17 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		.break_stage = STAGE_NONE,
 		.hook_timeout_s = DEFAULT_HOOK_TIMEOUT_S,
 		.uevent_buffer = UEVENT_RCVBUF_DEFAULT,
+		.settle_ms = DEFAULT_SETTLE_MS,
 		.lvm = true,
 		.luks = { .enabled = true, .crypttab = true },
 		.md = true,
 	};
+	/* What does not fit is cut off between two parameters, and said (cmdline_cut, cmdline_length). */
+	char fitted[CMDLINE_MAX];
+	opts->cmdline_length = strlen(text);
+	opts->cmdline_cut = cmdline_fit(text, fitted, sizeof(fitted));
+	if (opts->cmdline_cut < opts->cmdline_length)
+		text = fitted;
 	char bad_name[64];
 	int r = cmdline_for_each(text, visit_option, opts, bad_name, sizeof(bad_name));
 	if (r == -EINVAL) {
@@ -636,8 +660,26 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		if (strcmp(bad_name, "root") == 0)
 			opts->root_ok = false;
 		note_problem(opts, bad_name, "unterminated quote: it and all after it ignored");
-	} else if (r == -E2BIG)
-		note_problem(opts, "(command line)", "longer than 4096 bytes: ignored");
+	}
+}
+
+size_t cmdline_fit(const char *text, char *out, size_t size)
+{
+	size_t len = strlen(text);
+	if (len < size)
+		return len;
+	/* The last blank outside quotes that leaves the part before it within size - 1 bytes. */
+	size_t cut = 0;
+	bool in_quote = false;
+	for (size_t i = 0; i < size; i++) {
+		if (text[i] == '"')
+			in_quote = !in_quote;
+		else if (isspace((unsigned char)text[i]) && !in_quote)
+			cut = i;
+	}
+	memcpy(out, text, cut);
+	out[cut] = '\0';
+	return cut;
 }
 
 int boot_options_resume(struct boot_options *opts, const char *value, const char **reason)

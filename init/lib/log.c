@@ -86,14 +86,64 @@ static void log_write(int fd, const struct iovec *iov, int count)
 	while (r < 0 && errno == EINTR);
 }
 
+/* The length of the UTF-8 sequence at s (at most len bytes) of one printable character from U+00A0
+ * up, or 0: C1 controls, overlong forms, surrogates and truncated sequences are not printable. */
+static size_t utf8_printable(const unsigned char *s, size_t len)
+{
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (n == 0 || s[0] > 0xf4 || n > len)
+		return 0;
+	unsigned cp = s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	static const unsigned least[] = { 0, 0, 0xa0, 0x800, 0x10000 };
+	if (cp < least[n] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+size_t log_escape(char *out, size_t size, const char *in, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t used = 0;
+	for (size_t i = 0; i < len && used + 1 < size;) {
+		size_t n = s[i] >= 0x20 && s[i] < 0x7f ? 1 : utf8_printable(s + i, len - i);
+		if (n) {
+			if (used + n >= size)
+				break;
+			memcpy(out + used, s + i, n);
+			used += n;
+			i += n;
+			continue;
+		}
+		if (used + 4 >= size)
+			break;
+		out[used++] = '\\';
+		out[used++] = 'x';
+		out[used++] = hex[s[i] >> 4];
+		out[used++] = hex[s[i] & 15];
+		i++;
+	}
+	if (size)
+		out[used] = '\0';
+	return used;
+}
+
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char prefix[8], text[1024];
+	char prefix[8], raw[1024], text[1024];
 	int saved_errno = errno;
-	int n = vsnprintf(text, sizeof(text), fmt, ap);
+	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
 	if (n < 0)
 		return;
-	size_t len = (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
+	/* Labels, names and uevents come from disks and devices: a terminal escape in one must not
+	 * reach the console as such, nor a newline split a /dev/kmsg record. */
+	size_t len = log_escape(text, sizeof(text), raw,
+				(size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1);
 	(void)snprintf(prefix, sizeof(prefix), "<%d>", (int)level);
 
 	struct iovec iov[] = {

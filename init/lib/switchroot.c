@@ -2,6 +2,7 @@
  * everything first, move the new root away from the old one, then free the old one's files
  * without ever stepping onto another mount. */
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -31,20 +33,82 @@
 
 static const char *const api_mounts[] = { "/dev", "/proc", "/sys", "/run" };
 
+/* Appends the len bytes of name to the '/'-joined path rel (size bytes), or takes its last part off for "..",
+ * never above the root. */
+static int step(char *rel, size_t size, const char *name, size_t len)
+{
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		char *slash = strrchr(rel, '/');
+		*(slash ? slash : rel) = '\0';
+		return 0;
+	}
+	size_t used = strlen(rel);
+	if (used + len + 2 > size)
+		return -ENAMETOOLONG;
+	if (used)
+		rel[used++] = '/';
+	memcpy(rel + used, name, len);
+	rel[used + len] = '\0';
+	return 0;
+}
+
+int open_in_root(int rootfd, const char *path)
+{
+	char todo[PATH_MAX], rel[PATH_MAX] = "", target[PATH_MAX];
+	if (strlen(path) >= sizeof(todo))
+		return -ENAMETOOLONG;
+	(void)snprintf(todo, sizeof(todo), "%s", path);
+	int links = 0;
+	for (char *p = todo; *p;) {
+		p += strspn(p, "/");
+		size_t len = strcspn(p, "/");
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			p += len;
+			continue;
+		}
+		char saved[PATH_MAX];
+		(void)snprintf(saved, sizeof(saved), "%s", rel);
+		int r = step(rel, sizeof(rel), p, len);
+		if (r < 0)
+			return r;
+		p += len;
+		struct stat st;
+		if (!rel[0] || fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISLNK(st.st_mode))
+			continue;
+		/* A link: its target takes its place, from the root again when absolute. */
+		if (++links > 40)
+			return -ELOOP;
+		ssize_t n = readlinkat(rootfd, rel, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		if ((size_t)n + strlen(p) + 2 > sizeof(todo))
+			return -ENAMETOOLONG;
+		/* todo becomes TARGET/REST (the length was checked above). */
+		memmove(todo + n + 1, p, strlen(p) + 1);
+		memcpy(todo, target, (size_t)n);
+		todo[n] = '/';
+		p = todo;
+		(void)snprintf(rel, sizeof(rel), "%s", target[0] == '/' ? "" : saved);
+	}
+	return sys_openat(rootfd, rel[0] ? rel : ".", O_PATH | O_NOFOLLOW, 0);
+}
+
 int root_has_executable(const char *root_dir, const char *path)
 {
 	int rootfd = sys_open(root_dir, O_PATH | O_DIRECTORY, 0);
 	if (rootfd < 0)
 		return rootfd;
-	/* /sbin/init is often an absolute symlink: resolve it inside the new root, not ours. */
+	/* /sbin/init is often an absolute symlink: resolve it inside the new root, not ours (by hand
+	 * where the kernel is older than openat2(), 5.6). */
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
 	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS) {
-		while (*path == '/')
-			path++;
-		fd = openat(rootfd, path, O_PATH | O_CLOEXEC);
-	}
-	int r = fd < 0 ? -errno : 0;
+	if (fd < 0 && errno == ENOSYS)
+		fd = open_in_root(rootfd, path);
+	else if (fd < 0)
+		fd = -errno;
+	int r = fd < 0 ? fd : 0;
 	(void)close(rootfd);
 	if (r < 0)
 		return r;
@@ -52,6 +116,10 @@ int root_has_executable(const char *root_dir, const char *path)
 	if (fstat(fd, &st) < 0)
 		r = -errno;
 	else if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		r = -EACCES;
+	/* execve() refuses a file on a noexec mount: found out only after the wipe, too late. */
+	struct statvfs vfs;
+	if (r == 0 && fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC))
 		r = -EACCES;
 	(void)close(fd);
 	return r;

@@ -40,6 +40,9 @@ for program in e2fsck fsck.vfat; do
 	printf '#!/bin/sh\necho "%s $*" >>"$CALLS"\nexit "${FAKE_STATUS:-0}"\n' "$program" >"$tmp/bin/$program"
 done
 chmod 0755 "$tmp/bin"/*
+# The hook's folder holds a file whose name a glob on the command line would turn into an option.
+mkdir -p "$tmp/cwd"
+touch "$tmp/cwd/rd.skipfsck"
 
 # run_hook SCRIPT CMDLINE [VAR=VALUE...]: runs the hook; leaves $status, $calls (the fake programs' calls), $kmsg
 # (the messages), $checked (whether /run/initramfs/fsck-root was made).
@@ -52,6 +55,7 @@ run_hook() {
 	unshare -m --propagation private bash -c '
 		dir=$1 busybox=$2 script=$3
 		shift 3
+		cd "$dir/cwd" || exit 99
 		mount --bind "$dir/cmdline" /proc/cmdline && mount --bind "$dir/kmsg" /dev/kmsg && mount -t tmpfs tmpfs /run &&
 			{ [ ! -d /lib/modules ] || mount -t tmpfs tmpfs /lib/modules; } || exit 99
 		env -i PATH="$dir/bin:/usr/sbin:/usr/bin:/sbin:/bin" CALLS="$dir/calls" RDINIT_STAGE=test RDINIT_ROOT=LABEL=root \
@@ -112,6 +116,9 @@ run_hook "$fsck" "fsck.mode=skip" FAKE_STATUS=4
 expect "fsck: fsck.mode=skip checks nothing" 0 "" no 'not checking /dev/fakeroot: fsck.mode=skip'
 run_hook "$fsck" "rd.skipfsck" FAKE_STATUS=4
 expect "fsck: rd.skipfsck checks nothing" 0 "" no 'not checking /dev/fakeroot: fsck.mode=skip'
+run_hook "$fsck" "rd.skipfs?k" FAKE_STATUS=0
+expect "fsck: command-line words are not globbed (rd.skipfs?k next to a file rd.skipfsck)" 0 \
+	"e2fsck -a /dev/fakeroot" yes 'is clean'
 run_hook "$fsck" "" RDINIT_ROOT_FSTYPE=vfat
 expect "fsck: vfat is checked with fsck.vfat" 0 "fsck.vfat -a /dev/fakeroot" yes 'is clean \(fsck.vfat exit status 0\)'
 run_hook "$fsck" "" RDINIT_ROOT_FSTYPE=xfs FAKE_STATUS=4

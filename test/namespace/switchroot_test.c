@@ -128,6 +128,15 @@ static void test_refusals(void)
 	CHECK(switch_root(&req, &report) == -EPERM,
 	      "an old root that is not ramfs or tmpfs is refused");
 
+	/* execve() would refuse every file of a noexec mount, past the point of no return. */
+	must(mount(NULL, new_root, NULL, MS_REMOUNT | MS_BIND | MS_NOEXEC, NULL), "remount noexec");
+	req = (struct switch_root_request){ base, new_root, "/sbin/init", false };
+	CHECK(root_has_executable(new_root, "/sbin/init") == -EACCES,
+	      "an init on a noexec mount is not executable");
+	CHECK(switch_root(&req, &report) == -EACCES && !report.point_of_no_return,
+	      "a new root mounted noexec is refused before anything moved");
+	must(mount(NULL, new_root, NULL, MS_REMOUNT | MS_BIND, NULL), "remount exec");
+
 	CHECK(old_root_entries(oldfd) == 6, "no refusal deleted anything");
 	CHECK(root_has_executable(new_root, "/sbin/init") == 0,
 	      "an absolute symlink init resolves inside the new root");

@@ -81,6 +81,39 @@ static void test_splitting(void)
 	CHECK(split(huge, &c) == -E2BIG, "an overlong line is refused, not truncated");
 }
 
+/* A line longer than /init reads: cut between two parameters, the rest ignored and where said. */
+static void test_overlong(void)
+{
+	static char line[CMDLINE_MAX + 200];
+	struct boot_options o;
+	size_t len = (size_t)snprintf(line, sizeof(line), "root=/dev/vda1 ");
+	while (len < CMDLINE_MAX - 20)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "x=%04zu ", len);
+	size_t last = len;
+	(void)snprintf(line + len, sizeof(line) - len, "rdtest.long=%040d rd.debug rw", 0);
+	boot_options_parse(line, &o);
+	CHECK(o.cmdline_length == strlen(line), "the whole length is recorded (%zu)",
+	      o.cmdline_length);
+	CHECK(o.cmdline_cut == last - 1,
+	      "cut at the blank before the parameter that would cross byte %d (%zu)",
+	      CMDLINE_MAX - 1, o.cmdline_cut);
+	CHECK(o.root_ok && !o.debug && !o.read_write, "what comes before is read, nothing after");
+
+	char fitted[16];
+	CHECK(cmdline_fit("root=\"LABEL=a b\" rw", fitted, sizeof(fitted)) == 0 && !fitted[0],
+	      "never cut inside quotes");
+	CHECK(cmdline_fit("a b", fitted, sizeof(fitted)) == 3, "a line that fits is not cut");
+	CHECK(cmdline_fit("a=1 b=2 c=3 d=456", fitted, 12) == 11 &&
+		      strcmp(fitted, "a=1 b=2 c=3") == 0,
+	      "the part that fits in 11 bytes and a NUL");
+	boot_options_parse("root=/dev/vda1 rd.timeout=x rd.timeout=y rd.timeout=z panic=a panic=b "
+			   "rd.shell=c rd.shell=d rd.emergency=e rd.hook_timeout=f rootdelay=g",
+			   &o);
+	CHECK(o.problem_count == CMDLINE_MAX_PROBLEMS && o.problems_dropped == 2,
+	      "problems past %d are counted, not dropped unseen (%u)", CMDLINE_MAX_PROBLEMS,
+	      o.problems_dropped);
+}
+
 static void test_options(void)
 {
 	struct boot_options o;
@@ -174,6 +207,18 @@ static void test_options(void)
 	boot_options_parse("root=/dev/vda1 rd.uevent_buffer=100 rd.uevent_buffer=2GiB", &o);
 	CHECK(o.uevent_buffer == UEVENT_RCVBUF_DEFAULT && problem(&o, "rd.uevent_buffer"),
 	      "a too small or unreadable rd.uevent_buffer is rejected");
+	CHECK(o.settle_ms == DEFAULT_SETTLE_MS, "rd.settle_ms defaults to %d", DEFAULT_SETTLE_MS);
+	boot_options_parse("root=/dev/vda1 rd.settle_ms=0", &o);
+	CHECK(o.settle_ms == 0 && o.problem_count == 0, "rd.settle_ms=0");
+	boot_options_parse("root=/dev/vda1 rd.settle_ms=1500 rd.settle_ms=60001 rd.settle_ms=-1",
+			   &o);
+	CHECK(o.settle_ms == 1500 && problem(&o, "rd.settle_ms"),
+	      "rd.settle_ms out of range is rejected");
+	boot_options_parse("root=/dev/vda1 rd.uevent_buffer=134217728", &o);
+	CHECK(o.uevent_buffer == 134217728, "rd.uevent_buffer=128 MiB, the ceiling");
+	boot_options_parse("root=/dev/vda1 rd.uevent_buffer=134217729", &o);
+	CHECK(o.uevent_buffer == UEVENT_RCVBUF_DEFAULT && problem(&o, "rd.uevent_buffer"),
+	      "a byte above the ceiling is rejected");
 
 	boot_options_parse("root=/dev/mapper/vg0-root", &o);
 	CHECK(o.lvm && o.lvm_vg_count == 0,
@@ -264,6 +309,7 @@ static void test_options(void)
 
 int main(void)
 {
+	test_overlong();
 	test_splitting();
 	test_options();
 	return check_done();

@@ -39,7 +39,11 @@ expect_booted() {
 	local device=$1 mode=$2
 	expect "^\[ *[0-9.]+\] Linux version $(sed 's/[.+]/\\&/g' <<<"$KVER") " "the kernel is $KVER"
 	expect '^realinit: pid=1$' "the real init runs as PID 1"
-	expect "^realinit: root source=$device fstype=ext4 " "/ is $device, ext4"
+	# rdinit mounts the device by its number, from a node of its own: /dev/block/MAJ:MIN.
+	local devnum
+	devnum=$(grep -aoE "rdinit: timeline: \+[0-9]+ ms root mounted: /dev/block/[0-9]+:[0-9]+ \($device\) " "$log" |
+		head -n 1 | sed -E 's|.*/dev/block/([0-9]+:[0-9]+).*|\1|')
+	expect "^realinit: root source=/dev/block/${devnum:-none} fstype=ext4 " "/ is $device (${devnum:-no number}), ext4"
 	expect "^realinit: root .* options=$mode(,|$)" "/ is mounted $mode"
 	expect '^realinit: kmsg rdinit: ' "rdinit's messages are in /dev/kmsg after the switch"
 	expect "^realinit: kmsg rdinit: timeline: \+[0-9]+ ms root device $device found" "the timeline names the root device"
@@ -65,7 +69,24 @@ image_from() {
 	image=$vm/image-$scenario.img
 	"${RDINIT_BUILD:-$top/build}/mkrdinit/mkrdinit" -k "$KVER" -m "$MODULES_DIR" -o "$image" \
 		--compress gzip -D RDINIT_INIT="$RDINIT_INIT" -D RDINIT_UEVENT_NOISE="${RDINIT_UEVENT_NOISE:-/missing}" \
+		-D RDINIT_REALINIT="${RDINIT_BUILD:-$top/build}/qemu/realinit" -D RDINIT_DUP_IMAGE="$vm/dup.img" \
 		"$@" 2>/dev/null
+}
+# The image with a folder for /dev/console: the kernel's own initramfs has the node, but an entry of another
+# kind replaces it as the image is unpacked, the kernel cannot open it, and /init starts with no stdin, stdout
+# or stderr (as where a kernel's built-in initramfs has no /dev/console).
+drop_console() {
+	local tree=$vm/tree-$scenario
+	rm -rf "$tree" && mkdir -p "$tree"
+	image_cpio | (cd "$tree" && cpio -idm --quiet 2>/dev/null)
+	rm -f "$tree/dev/console" && mkdir "$tree/dev/console"
+	(cd "$tree" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -n) >"$image"
+	rm -rf "$tree"
+}
+# A small ext4 with the root's UUID, for a loop device that duplicates the root.
+dup_image() {
+	rm -f "$vm/dup.img"
+	mkfs.ext4 -q -F -U "$ROOT_UUID" -L dup -O ^has_journal "$vm/dup.img" 4M
 }
 
 # Every file of the disk's root filesystem, read with debugfs (no mount), into folder $2.
@@ -150,6 +171,27 @@ resume-image)    append="root=UUID=$ROOT_UUID"
 unsigned-module) append="root=UUID=$ROOT_UUID rd.timeout=3 panic=1 module.sig_enforce=1"
                  MODULES_DIR=$(unsigned_tree virtio_blk)
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" ;;
+no-console)      append="rd.shell=1"; qemu_timeout=40
+                 image_from "$top/hooks/base" "$top/test/vm/hooks/quick-shell"
+                 drop_console ;;
+noexec)          append="root=UUID=$ROOT_UUID rootflags=noexec panic=1" ;;
+leftovers)       append="root=UUID=$ROOT_UUID"
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/linger" ;;
+hostile-label)   append="root=PARTLABEL=no-such-label rd.timeout=3 panic=1"
+                 cp --sparse=always "$RDINIT_DISK" "$vm/disk-$scenario.img"
+                 sfdisk -q --no-reread --no-tell-kernel --part-label "$vm/disk-$scenario.img" 1 \
+                    "$(printf 'x\033]0;owned\a\033[2Jy')" >/dev/null
+                 disks=("$vm/disk-$scenario.img") ;;
+hook-env)        append="root=UUID=$ROOT_UUID RDINIT_ROOT=/dev/evil LD_PRELOAD=/evil.so PATH=/evil rdinit_test_env=kept"
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/print-env" ;;
+late-duplicate)  append="root=UUID=$ROOT_UUID panic=1"
+                 dup_image
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/dup-pre-mount" ;;
+settle-duplicate) append="root=UUID=$ROOT_UUID rd.settle_ms=3000 panic=1"
+                 dup_image
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/dup-pre-udev" ;;
+uevent-flood)    append="root=UUID=$absent_uuid rd.timeout=2 panic=1"
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/flood" ;;
 rw-files-intact) append="root=UUID=$ROOT_UUID rw"
                  dump_root "$RDINIT_DISK" "$vm/files-$scenario-before" ;;
 *) echo "Bail out! unknown scenario $scenario"; exit 1 ;;
@@ -174,8 +216,11 @@ for i in "${!disks[@]}"; do
 done
 status=0
 "$top/qemu/boot" --kernel "$VMLINUZ" --initrd "$image" "${disk_args[@]}" --write \
-	--append "rdinit=/init $append" --log "$log" --timeout 240 || status=$?
-if [ "$status" -eq 0 ]; then ok "QEMU ended on its own"; else not_ok "QEMU ended on its own (exit $status)"; fi
+	--append "rdinit=/init $append" --log "$log" --timeout "${qemu_timeout:-240}" || status=$?
+if [ -n "${qemu_timeout:-}" ]; then
+	# A scenario that never ends by itself: its time is up.
+	if [ "$status" -eq 124 ]; then ok "QEMU ran until stopped after $qemu_timeout s"; else not_ok "QEMU ran until stopped after $qemu_timeout s (exit $status)"; fi
+elif [ "$status" -eq 0 ]; then ok "QEMU ended on its own"; else not_ok "QEMU ended on its own (exit $status)"; fi
 reject 'Attempted to kill init' "PID 1 never exited"
 reject 'Kernel panic' "no kernel panic"
 
@@ -275,11 +320,11 @@ no-driver)
 	expect 'rdinit: hint: no disk appeared; add the drivers for the devices above to the image' "the hint points at the missing driver"
 	;;
 wrong-fstype)
-	expect_emergency 'unable to mount /dev/vda1 \(type xfs, options ro\) on /sysroot: '
+	expect_emergency 'unable to mount /dev/vda1 \(254:1, type xfs, options ro\) on /sysroot: '
 	expect 'rdinit: hint: rootfstype=xfs, but /dev/vda1 holds ext4' "the hint names the probed type"
 	;;
 bad-superblock)
-	expect_emergency 'unable to mount /dev/vda1 \(type ext4, options ro\) on /sysroot: .*(superblock|wrong fs type)'
+	expect_emergency 'unable to mount /dev/vda1 \(254:1, type ext4, options ro\) on /sysroot: .*(superblock|wrong fs type)'
 	;;
 no-init)
 	expect "rdinit: init=/sbin/nothing-here is not an executable file in the new root" "the missing init= is named"
@@ -314,6 +359,62 @@ unsigned-module)
 	expect 'rdinit: hint: the kernel refused the signature of virtio_blk \(Key was rejected by service\): .*module.sig_enforce=1 is set' "the hint is the signature, not a missing driver"
 	reject 'hint: no disk appeared; add the drivers' "the screen does not say to add the driver"
 	rm -rf "$vm/modules-$scenario"
+	;;
+no-console)
+	expect 'Warning: unable to open an initial console' "the kernel found no /dev/console in the image"
+	expect 'rdinit: boot failed: no root= on the kernel command line' "the boot cannot go on"
+	expect '^realinit: stdin=open$' "the shell rdinit starts has a stdin: /dev/console, opened by /init"
+	reject '^realinit: stdin=closed$' "no shell started with its stdin closed"
+	starts=$(grep -ac '^realinit: pid=' "$log")
+	if [ "$starts" -ge 2 ] && [ "$starts" -le 8 ]; then
+		ok "a shell that exits at once is started again, waiting longer each time ($starts starts in $qemu_timeout s)"
+	else
+		not_ok "a shell that exits at once is started again, waiting longer each time ($starts starts in $qemu_timeout s)"
+	fi
+	;;
+noexec)
+	expect_emergency 'the new root on /sysroot is mounted noexec \(rootflags=noexec\): no init of it could run'
+	reject 'rdinit: freed the initramfs' "nothing of the initramfs was freed"
+	reject 'rdinit: unable to execute' "no exec was tried"
+	;;
+leftovers)
+	expect_booted /dev/vda1 ro
+	expect '^realinit: process [0-9]+ @linger-kept$' "a process named @... outlives the initramfs"
+	reject '^realinit: process [0-9]+ linger-(left|stubborn)' "the image's other processes do not"
+	expect 'rdinit: ended 2 process\(es\) the image started, before the switch: linger-(left|stubborn)\[[0-9]+\], linger-(left|stubborn)\[[0-9]+\] \(1 killed after 1000 ms\); 1 kept' "rdinit names them, and the one that ignored SIGTERM was killed"
+	;;
+hostile-label)
+	expect_emergency "root=PARTLABEL=no-such-label did not appear within 3 s"
+	expect 'rdinit:   /dev/vda1 .*PARTLABEL="x\\x1b\]0;owned\\x07\\x1b\[2Jy"' "the label is shown with its control bytes as \\xNN"
+	if grep -a 'rdinit:' "$log" | grep -q $'\033'; then not_ok "no escape byte of the label reaches the console"; else ok "no escape byte of the label reaches the console"; fi
+	;;
+hook-env)
+	expect_booted /dev/vda1 ro
+	expect "^hook-env: RDINIT_ROOT=UUID=$ROOT_UUID$" "a hook gets rdinit's RDINIT_ROOT, not the command line's"
+	reject '^hook-env: RDINIT_ROOT=/dev/evil' "the command line's RDINIT_ROOT is not passed on"
+	reject '^hook-env: LD_PRELOAD=' "nor LD_PRELOAD"
+	expect '^hook-env: PATH=/usr/sbin:/usr/bin:/sbin:/bin$' "PATH is the image's"
+	expect '^hook-env: rdinit_test_env=kept$' "the rest of the kernel's environment is passed on"
+	expect 'rdinit: hooks do not get LD_PRELOAD from the kernel' "what was dropped is said"
+	;;
+late-duplicate)
+	expect '^dup: attached /dup.img' "the duplicate appeared in a pre-mount hook"
+	expect_emergency "root=UUID=$ROOT_UUID is ambiguous: /dev/vda1, found first, and /dev/loop[0-9] both match"
+	;;
+settle-duplicate)
+	expect '^dup: attached /dup.img' "the duplicate appeared just after the root"
+	expect_emergency "root=UUID=$ROOT_UUID is ambiguous: /dev/(vda1|loop[0-9]) and /dev/(vda1|loop[0-9]) both match; "
+	reject 'ms root device /dev/vda1 found' "it was seen while the devices settled, before the root search ended"
+	;;
+uevent-flood)
+	expect_emergency "root=UUID=$absent_uuid did not appear within 2 s"
+	waiting=$(grep -a 'rdinit: waiting up to 2 s for root=' "$log" | head -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	gave_up=$(grep -a 'rdinit: boot failed: root=' "$log" | head -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	if awk -v a="$waiting" -v b="$gave_up" 'BEGIN { exit !(a != "" && b != "" && b - a < 8) }'; then
+		ok "the flood did not hold PID 1 past rd.timeout=2 ($waiting -> $gave_up; the flood lasts 25 s)"
+	else
+		not_ok "the flood did not hold PID 1 past rd.timeout=2 ($waiting -> $gave_up; the flood lasts 25 s)"
+	fi
 	;;
 absent)
 	expect_emergency "root=UUID=$absent_uuid did not appear within 5 s"

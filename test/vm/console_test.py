@@ -8,6 +8,8 @@ Usage: console_test.py SCENARIO   (environment from qemu/prepare, as test/vm/boo
                  hot-added through QEMU's monitor; after `exit` the boot goes on to the real init.
   break          rd.break=pre-mount stops with a shell before root is mounted; after `exit` the
                  boot goes on.
+  hand-mount     the mount fails (rootfstype=xfs); the root mounted by hand in the rescue shell is
+                 booted after `exit`.
 Output is TAP; the serial log is kept in $RDINIT_BUILD/vm/SCENARIO.log.
 """
 import json
@@ -82,6 +84,15 @@ class Guest:
             time.sleep(0.2)
         return False
 
+    def find(self, pattern, timeout=60):
+        """Waits for a match of pattern anywhere in the log; what wait_for() matched stays as it is."""
+        deadline = time.time() + timeout
+        while True:
+            m = re.search(pattern, self.text(), re.M)
+            if m or time.time() >= deadline or self.qemu.poll() is not None:
+                return m or re.search(pattern, self.text(), re.M)
+            time.sleep(0.2)
+
     def type(self, line):
         """Types line at the shell's next prompt (input typed earlier would be flushed)."""
         if not self.wait_for(r"rdinit# ", timeout=60):
@@ -127,9 +138,14 @@ def build_image(scenario):
     return image
 
 
-def booted(guest, device):
-    check(guest.wait_for(r"^realinit: pid=1$"), "the real init runs as PID 1")
-    check(guest.wait_for(rf"^realinit: root source={device} fstype=ext4 "), f"/ is {device}")
+def booted(guest, device, fstype="ext4", timeout=180):
+    """The real init runs as PID 1, on what rdinit mounted from device (a regexp) by its number."""
+    check(guest.wait_for(r"^realinit: pid=1$", timeout=timeout), "the real init runs as PID 1")
+    m = guest.find(rf"rdinit: timeline: \+\d+ ms root mounted: /dev/block/(\d+:\d+) \({device}\) ")
+    devnum = m.group(1) if m else "none"
+    check(m is not None, f"rdinit mounted {device} by its device number ({devnum})")
+    check(guest.wait_for(rf"^realinit: root source=/dev/block/{devnum} fstype={fstype} "),
+          f"/ is {device} ({devnum}), {fstype}")
 
 
 def shell_hotplug(guest, disk):
@@ -161,6 +177,19 @@ def break_pre_mount(guest, disk):
     booted(guest, "/dev/vda1")
 
 
+def hand_mount(guest, disk):
+    check(guest.wait_for(r"rdinit: boot failed: unable to mount /dev/vda1 \(254:1, type xfs, "),
+          "the mount with a wrong rootfstype= fails")
+    # rootfstype=xfs had only xfs looked for: ext4's module comes first.
+    guest.type("modprobe ext4; mount -t ext4 -o ro /dev/vda1 /sysroot && echo mounted-by-$((6*7))")
+    check(guest.wait_for(r"^mounted-by-42\s*$"), "the root is mounted by hand in the rescue shell")
+    guest.type("exit")
+    check(guest.wait_for(r"rdinit: timeline: \+\d+ ms root mounted by hand: 254:1 on /sysroot, booting it"),
+          "after exit rdinit notices the mount and boots it")
+    check(guest.wait_for(r"^realinit: pid=1$"), "the real init runs as PID 1")
+    check(guest.wait_for(r"^realinit: root source=/dev/vda1 fstype=ext4 options=ro"), "/ is what was mounted by hand")
+
+
 def main():
     scenario = sys.argv[1]
     if not all(os.environ.get(v) for v in ("RDINIT_VMLINUZ", "RDINIT_DISK", "RDINIT_KVER", "RDINIT_INIT")):
@@ -175,6 +204,10 @@ def main():
     elif scenario == "break":
         guest = Guest(scenario, image, f"rdinit=/init root=UUID={ids['ROOT_UUID']} rd.break=pre-mount panic=-1", [disk])
         break_pre_mount(guest, disk)
+    elif scenario == "hand-mount":
+        guest = Guest(scenario, image, f"rdinit=/init root=UUID={ids['ROOT_UUID']} rootfstype=xfs rd.shell panic=-1",
+                      [disk])
+        hand_mount(guest, disk)
     else:
         print(f"Bail out! unknown scenario {scenario}")
         return 1

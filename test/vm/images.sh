@@ -42,7 +42,11 @@ reject() { if grep -aqE -- "$1" "$log"; then not_ok "$2 (found /$1/ in $log)"; e
 # The real init ran as PID 1 on DEVICE (a regexp), from ext4.
 expect_booted() {
 	expect '^realinit: pid=1$' "the real init runs as PID 1"
-	expect "^realinit: root source=$1 fstype=ext4 " "/ is $1, ext4"
+	# rdinit mounts the device by its number, from a node of its own: /dev/block/MAJ:MIN.
+	local devnum
+	devnum=$(grep -aoE "rdinit: timeline: \+[0-9]+ ms root mounted: /dev/block/[0-9]+:[0-9]+ \($1\) " "$log" |
+		head -n 1 | sed -E 's|.*/dev/block/([0-9]+:[0-9]+).*|\1|')
+	expect "^realinit: root source=/dev/block/${devnum:-none} fstype=ext4 " "/ is $1 (${devnum:-no number}), ext4"
 	expect '^realinit: kmsg rdinit: timeline: \+[0-9]+ ms exec /' "rdinit's timeline reaches the exec"
 	expect '^realinit: done' "the real init finished"
 }

@@ -16,13 +16,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_test import Guest, check, checks  # noqa: E402
+from console_test import Guest, booted, check, checks  # noqa: E402
 from luks_test import build_image, guestdisk  # noqa: E402
-
-
-def booted(guest, source, fstype="ext4"):
-    check(guest.wait_for(r"^realinit: pid=1$", timeout=180), "the real init runs as PID 1")
-    check(guest.wait_for(rf"^realinit: root source={source} fstype={fstype} "), f"/ is {source}, {fstype}")
 
 
 def main():

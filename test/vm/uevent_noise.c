@@ -5,11 +5,15 @@
  *            root device from userspace, by unicast to that socket and by multicast to the
  *            kernel's group: rdinit must ignore them;
  *   *storm*  makes the kernel send thousands of real "change" uevents, from before /init listens
- *            until after root appears.
+ *            until after root appears;
+ *   *flood*  the same, without a pause, for FLOOD_S seconds: longer than the test's rd.timeout;
+ *   *linger* (a pre-pivot hook) leaves three processes sleeping for ever: "@linger-kept", which
+ *            may outlive the initramfs, "linger-left" and "linger-stubborn", which ignores SIGTERM.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -64,10 +68,18 @@ static int forge(void)
 	return sent;
 }
 
-static int storm(void)
+#define FLOOD_S 25
+
+/* "change" to every device of /sys/class: 20 rounds, or, with for_s, rounds until then. */
+static int storm(int for_s)
 {
 	int sent = 0;
-	for (int round = 0; round < 20; round++) {
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (int round = 0; for_s ? 1 : round < 20; round++) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (for_s && now.tv_sec - start.tv_sec >= for_s)
+			break;
 		DIR *classes = opendir("/sys/class");
 		struct dirent *c;
 		while (classes && (c = readdir(classes))) {
@@ -93,15 +105,43 @@ static int storm(void)
 	return sent;
 }
 
+/* A leftover of the image: sleeps until killed, SIGTERM ignored when stubborn. */
+_Noreturn static void linger(const char *name)
+{
+	if (strstr(name, "stubborn"))
+		signal(SIGTERM, SIG_IGN);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
+	if (strstr(argv[0], "linger-"))
+		linger(argv[0]);
+	if (strstr(argv[0], "linger")) {
+		static const char *const names[] = { "@linger-kept", "linger-left",
+						     "linger-stubborn" };
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (fork() == 0) {
+				char *args[] = { (char *)names[i], NULL };
+				execv("/proc/self/exe", args);
+				_exit(127);
+			}
+		printf("uevent-noise: left 3 processes\n");
+		return 0;
+	}
 	if (fork() != 0)
 		return 0;
-	int storming = strstr(argv[0], "storm") != NULL;
+	int flooding = strstr(argv[0], "flood") != NULL;
+	int storming = flooding || strstr(argv[0], "storm") != NULL;
 	for (int i = 0; !storming && i < 3000 && !pid1_listens(); i++)
 		sleep_ms(2);
-	int n = storming ? storm() : forge();
-	printf("uevent-noise: %s: %d uevents\n", storming ? "storm" : "forged", n);
+	int n = storming ? storm(flooding ? FLOOD_S : 0) : forge();
+	printf("uevent-noise: %s: %d uevents\n",
+	       flooding		  ? "flood"
+		       : storming ? "storm"
+				  : "forged",
+	       n);
 	return 0;
 }
