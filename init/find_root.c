@@ -198,7 +198,6 @@ static void drain_uevents(struct search *s, int fd)
 	}
 }
 
-/* The root is the device of the graph that root= names; a second one makes it ambiguous. */
 /* The root is the device of the graph that root= names. A second one makes it ambiguous, unless it is
  * the same filesystem (another member of one btrfs filesystem) or something is built on it (the
  * members of an array, the paths of a multipath device, a snapshot's hidden devices). */

@@ -189,10 +189,57 @@ static void test_matching(void)
 	      "a device without a UUID never matches UUID=");
 }
 
+/* PARTNROFF counts from the partition the PARTUUID names, on the same disk, whatever order the
+ * partitions arrived in: match_root() asks again over the whole table after each change. */
+static void test_partnroff(void)
+{
+	struct blockdev devs[] = {
+		dev("vda3", 254, 3, 3, "", "", "11111111-03", ""),
+		dev("vdb2", 254, 18, 2, "", "", "22222222-02", ""),
+		dev("vda1", 254, 1, 1, "", "", "11111111-01", ""),
+		dev("vda", 254, 0, 0, "", "", "", ""),
+		dev("vda2", 254, 2, 2, "", "", "11111111-02", ""),
+	};
+	size_t n = sizeof(devs) / sizeof(devs[0]);
+	struct {
+		const char *root;
+		const char *want;
+	} cases[] = {
+		{ "PARTUUID=11111111-03/PARTNROFF=-2", "vda1" },
+		{ "PARTUUID=11111111-03/PARTNROFF=-1", "vda2" },
+		{ "PARTUUID=11111111-01/PARTNROFF=2", "vda3" },
+		{ "PARTUUID=11111111-01/PARTNROFF=-1", NULL }, /* partition 0 is the disk: never */
+		{ "PARTUUID=11111111-03/PARTNROFF=1", NULL },
+		{ "PARTUUID=22222222-02/PARTNROFF=-1",
+		  NULL }, /* vdb1 is not there, vda1 is no kin */
+		{ "PARTUUID=33333333-01/PARTNROFF=1", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(parses(cases[i].root), "parse %s", cases[i].root);
+		/* Every arrival order: the table as it grows, one device at a time, from each end. */
+		for (int reversed = 0; reversed < 2; reversed++) {
+			struct blockdev known[8];
+			const char *matched = NULL;
+			for (size_t k = 0; k < n; k++) {
+				known[k] = devs[reversed ? n - 1 - k : k];
+				matched = NULL;
+				for (size_t d = 0; d <= k; d++)
+					if (root_spec_matches(&spec, &known[d], known, k + 1))
+						matched = known[d].name;
+			}
+			CHECK_STR(matched, cases[i].want,
+				  "%s matches %s once all arrived (%s order)", cases[i].root,
+				  cases[i].want ? cases[i].want : "nothing",
+				  reversed ? "reversed" : "given");
+		}
+	}
+}
+
 int main(void)
 {
 	test_forms();
 	test_malformed();
 	test_matching();
+	test_partnroff();
 	return check_done();
 }
