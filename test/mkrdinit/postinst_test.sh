@@ -19,20 +19,9 @@ postrm=$top/mkrdinit/kernel-postrm.d/rdinit
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postinst-test.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
-checks=0 failures=0
-check() {
-	local description=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok $checks - $description"
-	else
-		failures=$((failures + 1))
-		echo "not ok $checks - $description"
-		echo "#   failed: $*"
-		sed 's/^/#   /' "$tmp/stderr"
-	fi
-}
+# shellcheck source=test/mkrdinit/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+check_stderr=$tmp/stderr
 
 mkdir -p "$tmp/boot"
 : >"$tmp/boot/vmlinuz-$RDINIT_KVER"
@@ -91,5 +80,4 @@ check "postrm removes the image" test "$rc" -eq 0 -a ! -e "$image"
 run "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "postrm with no image: exit 0" test "$rc" -eq 0
 
-echo "1..$checks"
-[[ $failures -eq 0 ]]
+tap_done
