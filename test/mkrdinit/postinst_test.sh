@@ -75,8 +75,20 @@ run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "mkrdinit fails: exit 1, the previous image kept" \
 	bash -c "[[ $rc -eq 1 ]] && cmp -s '$image' '$tmp/previous.img' && grep -q 'unable to build $image' '$tmp/stderr'"
 
+# postrm: the kernel package runs it at every step of its postrm; only remove and purge mean the kernel is gone.
+for step in "'upgrade' '6.1.0-2'" "'failed-upgrade' '6.1.0-2'" "'abort-install'" "'abort-upgrade' '6.1.0-2'" \
+	"'disappear' 'other' '1'"; do
+	run env DEB_MAINT_PARAMS="$step" "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+	check "postrm at $step: exit 0, the image kept" bash -c "[[ $rc -eq 0 ]] && cmp -s '$image' '$tmp/previous.img'"
+done
+for step in remove purge; do
+	cp "$tmp/previous.img" "$image"
+	run env DEB_MAINT_PARAMS="'$step'" "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+	check "postrm at $step: the image removed" test "$rc" -eq 0 -a ! -e "$image"
+done
+cp "$tmp/previous.img" "$image"
 run "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
-check "postrm removes the image" test "$rc" -eq 0 -a ! -e "$image"
+check "postrm run by hand (no DEB_MAINT_PARAMS) removes the image" test "$rc" -eq 0 -a ! -e "$image"
 run "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "postrm with no image: exit 0" test "$rc" -eq 0
 
