@@ -409,7 +409,7 @@ crypttab_tests() {
 		"$tmp/resume-bad.img" --resume UUID=nothex -o "$tmp/resume-bad.img" "$hook"
 	rc=$nokey_rc
 	check "crypttab: without a key file the image keeps the usual mode" \
-		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$tmp/ct-nokey.img') == $(printf '%o' $((0666 & ~$(umask)))) ]]"
+		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$tmp/ct-nokey.img') == $(printf '%o' $((0644 & ~$(umask)))) ]]"
 }
 
 # modprobe's view of NAME in the tree under BASE (which holds lib/modules/KVER): the .ko paths it would load,
