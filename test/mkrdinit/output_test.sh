@@ -11,7 +11,8 @@
 # each invocation of each system call of a build leaves the old image or the new one, and after SIGTERM (and
 # SIGINT, SIGHUP while writing) no temporary file and a death by that signal. Without strace (Debian: strace)
 # those checks are skipped. Then: an output that is a symbolic link is refused; the mode (and, for root, the
-# owner) of the image replaced is kept, a new image is 0644 less the umask, and one with a key file 0600.
+# owner) of the image replaced is kept, a new image is 0644 less the umask, and one with a key file 0600;
+# --list refuses a planted symbolic link in its folder.
 set -u
 
 mkrdinit=${1:?usage: output_test.sh MKRDINIT}
@@ -234,8 +235,31 @@ mode_tests() {
 		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$out') == 600 ]]"
 }
 
+# --list: the files it writes in its folder (here --resume's etc/rdinit/resume) never go through a link.
+list_tests() {
+	local resume=(--resume UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 --list -o "$tmp/out/a.list" "$tmp/old")
+	rm -rf "$tmp/out"/* "$tmp/victim"
+	mkdir -p "$tmp/out/a.list.d/etc/rdinit" "$tmp/victim"
+	printf 'precious\n' >"$tmp/victim/file"
+	ln -s "$tmp/victim/file" "$tmp/out/a.list.d/etc/rdinit/resume"
+	run "$mkrdinit" "${resume[@]}"
+	check "--list: a planted symbolic link where it writes a file: refused, saying so; its target untouched" \
+		bash -c "[[ $rc -eq 1 ]] && grep -q 'a.list.d/etc/rdinit/resume: .*is a symbolic link' '$tmp/stderr' && [[ \$(cat '$tmp/victim/file') == precious ]]"
+	rm -rf "$tmp/out/a.list.d/etc"
+	ln -s "$tmp/victim" "$tmp/out/a.list.d/etc"
+	run "$mkrdinit" "${resume[@]}"
+	check "--list: a planted symbolic link to a folder on the way: refused, nothing written there" \
+		bash -c "[[ $rc -eq 1 && ! -e '$tmp/victim/rdinit' ]]"
+	rm -f "$tmp/out/a.list.d/etc"
+	run "$mkrdinit" "${resume[@]}"
+	run "$mkrdinit" "${resume[@]}"
+	check "--list: written again over its own files of an earlier run" \
+		bash -c "[[ $rc -eq 0 && \$(cat '$tmp/out/a.list.d/etc/rdinit/resume') == UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 ]]"
+}
+
 strace_tests
 full_tests
 symlink_tests
 mode_tests
+list_tests
 tap_done
