@@ -112,24 +112,25 @@ static int write_to(const struct options *opts, const struct image *img, int fd,
 	return newc_write(img, fd, opts->compression, opts->mtime, stats, err, err_size);
 }
 
-/* The mode (and owner) the new file gets: 0600 when the image holds a key; else those of the file it replaces,
- * so that an administrator's choice survives a rebuild (the owner only for root, who alone may give it);
- * else 0644 less the umask. Fills *MODE, *UID and *GID (-1: leave as created). */
+/* The mode (and owner) the new file gets: 0600 and mkrdinit's owner when the image holds a key (a key must not
+ * go to whoever owned the image it replaces); else the permissions of the file it replaces, so that an
+ * administrator's choice survives a rebuild, and its owner when root runs mkrdinit (only root may give a file
+ * away); else 0644 less the umask. Fills *MODE, *UID and *GID (-1: leave as created). */
 static void choose_mode(const struct image *img, const struct stat *old, bool have_old,
 			mode_t *mode, uid_t *uid, gid_t *gid)
 {
 	*uid = (uid_t)-1;
 	*gid = (gid_t)-1;
-	if (have_old && geteuid() == 0) {
-		*uid = old->st_uid;
-		*gid = old->st_gid;
-	}
 	if (img->secret) {
 		*mode = 0600;
 		return;
 	}
 	if (have_old) {
-		*mode = old->st_mode & 07777;
+		if (geteuid() == 0) {
+			*uid = old->st_uid;
+			*gid = old->st_gid;
+		}
+		*mode = old->st_mode & 0777;
 		return;
 	}
 	mode_t mask = umask(0);
@@ -148,7 +149,6 @@ static int fill_temp(const struct options *opts, const struct image *img, int fd
 	choose_mode(img, old, have_old, &mode, &uid, &gid);
 	char err[1024] = "";
 	int r = 0;
-	/* The owner first: a chown clears the set-ID bits that the mode may hold. */
 	if ((uid != (uid_t)-1 && fchown(fd, uid, gid) < 0) || fchmod(fd, mode) < 0) {
 		r = -errno;
 		complain("unable to set the owner and mode of %s: %s", temp, strerror(-r));

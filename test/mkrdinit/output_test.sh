@@ -230,9 +230,14 @@ mode_tests() {
 	printf 'crypttab crypttab\n' >"$tmp/crypt/manifest"
 	fresh_old
 	chmod 0644 "$out"
+	[[ $(id -u) != 0 ]] || chown 12:34 "$out"
 	run "$mkrdinit" -o "$out" "$tmp/crypt"
 	check "an image with a key file replacing one of mode 0644: mode 0600" \
 		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$out') == 600 ]]"
+	if [[ $(id -u) == 0 ]]; then
+		check "root: an image with a key file replacing one of owner 12:34: owned by root, not 12:34" \
+			bash -c "[[ \$(stat -c %u:%g '$out') == 0:0 ]]"
+	fi
 }
 
 # --list: the files it writes in its folder (here --resume's etc/rdinit/resume) never go through a link.
