@@ -37,6 +37,42 @@ static int check_word(const char *word, const char *what, const char *path, char
 	return 0;
 }
 
+/* Whether any folder of PATH below its first SKIP bytes (DATA_DIR) is a symbolic link: -ELOOP if so. Looked at
+ * before the folders are made, which would otherwise go where a link points. */
+static int check_no_symlink_below(char *path, size_t skip)
+{
+	for (char *slash = strchr(path + skip + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		struct stat st;
+		int r = lstat(path, &st) < 0 ? -errno : S_ISLNK(st.st_mode) ? -ELOOP : 0;
+		*slash = '/';
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Creates PATH anew: never through a symbolic link someone put there (O_NOFOLLOW, O_EXCL), which could point at
+ * any file of the machine. A regular file of an earlier run is replaced. */
+static int create_new(const char *path)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd < 0 ? -errno : fd;
+		struct stat st;
+		if (lstat(path, &st) < 0)
+			return -errno;
+		if (!S_ISREG(st.st_mode))
+			return S_ISLNK(st.st_mode) ? -ELOOP : -EEXIST;
+		if (unlink(path) < 0)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
 /* Writes a generated file to DATA_DIR/PATH and returns that path in *OUT. */
 static int write_generated(const char *data_dir, const struct image_node *node, char **out,
 			   char *err, size_t err_size)
@@ -44,16 +80,28 @@ static int write_generated(const char *data_dir, const struct image_node *node, 
 	char *path;
 	if (asprintf(&path, "%s/%s", data_dir, node->path) < 0)
 		return -ENOMEM;
-	int r = mkdir_parents(path);
-	int fd = r < 0 ? -1 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r = check_no_symlink_below(path, strlen(data_dir));
+	if (r == 0)
+		r = mkdir_parents(path);
+	int fd = r < 0 ? r : create_new(path);
 	if (r == 0 && fd < 0)
-		r = -errno;
+		r = fd;
 	if (r == 0)
 		r = write_all(fd, node->data, node->data_len);
 	if (fd >= 0 && close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r < 0) {
+	if (r == -ELOOP)
+		(void)snprintf(
+			err, err_size,
+			"unable to write %s: it, or a folder on its way from %s, is a symbolic "
+			"link, which mkrdinit neither follows nor replaces",
+			path, data_dir);
+	else if (r == -EEXIST)
+		(void)snprintf(err, err_size,
+			       "unable to write %s: it is there and not a regular file", path);
+	else if (r < 0)
 		(void)snprintf(err, err_size, "unable to write %s: %s", path, strerror(-r));
+	if (r < 0) {
 		free(path);
 		return r;
 	}

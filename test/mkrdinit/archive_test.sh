@@ -33,35 +33,8 @@ unset SOURCE_DATE_EPOCH
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkrdinit-test.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
-failures=0
-checks=0
-
-pass() {
-	checks=$((checks + 1))
-	echo "ok $checks - $1"
-}
-
-fail() {
-	checks=$((checks + 1))
-	failures=$((failures + 1))
-	echo "not ok $checks - $1"
-	shift
-	local line
-	for line in "$@"; do
-		echo "#   $line"
-	done
-}
-
-# check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
-check() {
-	local description=$1
-	shift
-	if "$@"; then
-		pass "$description"
-	else
-		fail "$description" "failed: $*"
-	fi
-}
+# shellcheck source=test/mkrdinit/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 # run_mkrdinit ARGS...: runs mkrdinit, leaving its exit status in $rc and its standard error in $tmp/stderr.
 run_mkrdinit() {
@@ -436,7 +409,7 @@ crypttab_tests() {
 		"$tmp/resume-bad.img" --resume UUID=nothex -o "$tmp/resume-bad.img" "$hook"
 	rc=$nokey_rc
 	check "crypttab: without a key file the image keeps the usual mode" \
-		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$tmp/ct-nokey.img') == $(printf '%o' $((0666 & ~$(umask)))) ]]"
+		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$tmp/ct-nokey.img') == $(printf '%o' $((0644 & ~$(umask)))) ]]"
 }
 
 # modprobe's view of NAME in the tree under BASE (which holds lib/modules/KVER): the .ko paths it would load,
@@ -476,8 +449,7 @@ firmware_tests() {
 	local names
 	names=$(modinfo -b "$tmp/base" -k "$RDINIT_KVER" -F firmware e100 2>/dev/null | sort)
 	if [[ $(wc -l <<<"$names") -lt 3 ]]; then
-		echo "ok $((checks + 1)) - # SKIP firmware: module e100 names no three firmware files in this kernel"
-		checks=$((checks + 1))
+		skip "firmware" "module e100 names no three firmware files in this kernel"
 		return
 	fi
 	local first second third
@@ -669,8 +641,7 @@ hooks_tests() {
 			missing+=" $program"
 		done < <(awk '$1 == "binary" { print $2 }' "$dir/manifest")
 		if [[ -n $missing ]]; then
-			checks=$((checks + 1))
-			echo "ok $checks - # SKIP hook $name: this machine has no$missing"
+			skip "hook $name" "this machine has no$missing"
 			continue
 		fi
 		all+=("$name")
@@ -806,5 +777,4 @@ hooks) hooks_tests "${3:-}" ;;
 	;;
 esac
 
-echo "1..$checks"
-[[ $failures -eq 0 ]]
+tap_done

@@ -24,15 +24,8 @@ busybox=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin type -P busybox) || {
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hook-scripts-test.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
-checks=0 failures=0
-pass() { checks=$((checks + 1)); echo "ok $checks - $1"; }
-fail() {
-	checks=$((checks + 1)) failures=$((failures + 1))
-	echo "not ok $checks - $1"
-	shift
-	local line
-	for line in "$@"; do echo "#   $line"; done
-}
+# shellcheck source=test/mkrdinit/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 # Fake programs: each appends "NAME ARGS" to $tmp/calls and exits with $FAKE_STATUS.
 mkdir -p "$tmp/bin"
@@ -129,5 +122,4 @@ expect "fsck: no checker in the image: not checked, the boot goes on" 0 "" no \
 run_hook "$fsck" "" RDINIT_ROOT_DEVICE=
 expect "fsck: no root device: nothing to check" 0 "" no 'no root device named'
 
-echo "1..$checks"
-[[ $failures -eq 0 ]]
+tap_done

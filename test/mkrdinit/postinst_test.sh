@@ -19,20 +19,9 @@ postrm=$top/mkrdinit/kernel-postrm.d/rdinit
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postinst-test.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
-checks=0 failures=0
-check() {
-	local description=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok $checks - $description"
-	else
-		failures=$((failures + 1))
-		echo "not ok $checks - $description"
-		echo "#   failed: $*"
-		sed 's/^/#   /' "$tmp/stderr"
-	fi
-}
+# shellcheck source=test/mkrdinit/tap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+check_stderr=$tmp/stderr
 
 mkdir -p "$tmp/boot"
 : >"$tmp/boot/vmlinuz-$RDINIT_KVER"
@@ -86,10 +75,21 @@ run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "mkrdinit fails: exit 1, the previous image kept" \
 	bash -c "[[ $rc -eq 1 ]] && cmp -s '$image' '$tmp/previous.img' && grep -q 'unable to build $image' '$tmp/stderr'"
 
+# postrm: the kernel package runs it at every step of its postrm; only remove and purge mean the kernel is gone.
+for step in "'upgrade' '6.1.0-2'" "'failed-upgrade' '6.1.0-2'" "'abort-install'" "'abort-upgrade' '6.1.0-2'" \
+	"'disappear' 'other' '1'"; do
+	run env DEB_MAINT_PARAMS="$step" "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+	check "postrm at $step: exit 0, the image kept" bash -c "[[ $rc -eq 0 ]] && cmp -s '$image' '$tmp/previous.img'"
+done
+for step in remove purge; do
+	cp "$tmp/previous.img" "$image"
+	run env DEB_MAINT_PARAMS="'$step'" "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+	check "postrm at $step: the image removed" test "$rc" -eq 0 -a ! -e "$image"
+done
+cp "$tmp/previous.img" "$image"
 run "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
-check "postrm removes the image" test "$rc" -eq 0 -a ! -e "$image"
+check "postrm run by hand (no DEB_MAINT_PARAMS) removes the image" test "$rc" -eq 0 -a ! -e "$image"
 run "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "postrm with no image: exit 0" test "$rc" -eq 0
 
-echo "1..$checks"
-[[ $failures -eq 0 ]]
+tap_done
