@@ -42,6 +42,8 @@ struct search {
  * /dev/md/NAME is matched on it, whatever the array's kernel name. */
 static void name_md_array(const struct boot *boot, struct blockdev *dev)
 {
+	if (dev->md_name[0] || !dev->n_lower)
+		return;
 	char path[64];
 	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/md", dev->major, dev->minor);
 	if (access(path, F_OK) < 0)
@@ -201,25 +203,47 @@ static void drain_uevents(struct search *s, int fd)
 /* The root is the device of the graph that root= names. A second one makes it ambiguous, unless it is
  * the same filesystem (another member of one btrfs filesystem) or something is built on it (the
  * members of an array, the paths of a multipath device, a snapshot's hidden devices). */
-static void match_root(struct boot *boot)
+static bool same_btrfs(const struct blockdev *a, const struct blockdev *b)
+{
+	return strcmp(a->type, "btrfs") == 0 && strcmp(b->type, "btrfs") == 0 &&
+		strcmp(a->uuid, b->uuid) == 0;
+}
+
+static bool is_root_candidate(const struct boot *boot, const struct blockdev *dev)
 {
 	const struct devices *d = &boot->devices;
+	return root_spec_matches(&boot->opts.root_spec, dev, d->list, d->count) &&
+		!has_holders(dev);
+}
+
+static void match_root(struct boot *boot)
+{
+	struct devices *d = &boot->devices;
+	const struct blockdev before = boot->root;
+	const bool had_root = boot->root_found;
+	/* An array's name comes from its members' superblocks: name it only once all of them are in
+	 * the table, whatever order they came in (a read of /sys lists md127 before vda1). */
+	for (size_t i = 0; i < d->count; i++)
+		name_md_array(boot, &d->list[i]);
 	boot->root_found = false;
 	boot->other_match.name[0] = '\0';
 	for (size_t i = 0; i < d->count; i++) {
 		const struct blockdev *dev = &d->list[i];
-		if (!root_spec_matches(&boot->opts.root_spec, dev, d->list, d->count) ||
-		    has_holders(dev))
+		if (!is_root_candidate(boot, dev))
 			continue;
 		if (!boot->root_found) {
 			boot->root = *dev;
 			boot->root_found = true;
-		} else if (!boot->other_match.name[0] &&
-			   !(strcmp(dev->type, "btrfs") == 0 &&
-			     strcmp(boot->root.type, "btrfs") == 0 &&
-			     strcmp(dev->uuid, boot->root.uuid) == 0)) {
+		} else if (!boot->other_match.name[0] && !same_btrfs(dev, &boot->root)) {
 			boot->other_match = *dev;
 		}
+	}
+	/* Every member of one btrfs filesystem matches its UUID: keep the one found before, so that a
+	 * table in another order does not look like another root. */
+	if (had_root && boot->root_found && same_btrfs(&before, &boot->root)) {
+		const struct blockdev *kept = devices_find(d, before.major, before.minor);
+		if (kept && is_root_candidate(boot, kept))
+			boot->root = *kept;
 	}
 }
 
