@@ -66,7 +66,11 @@ image_from() {
 	"${RDINIT_BUILD:-$top/build}/mkrdinit/mkrdinit" -k "$KVER" -m "$MODULES_DIR" -o "$image" \
 		--compress gzip -D RDINIT_INIT="$RDINIT_INIT" -D RDINIT_UEVENT_NOISE="${RDINIT_UEVENT_NOISE:-/missing}" \
 		-D RDINIT_REALINIT="${RDINIT_BUILD:-$top/build}/qemu/realinit" -D RDINIT_DUP_IMAGE="$vm/dup.img" \
-		"$@" 2>/dev/null
+		"$@" 2>"$vm/image-$scenario.mkrdinit" || {
+		sed 's/^/# /' "$vm/image-$scenario.mkrdinit"
+		echo "Bail out! mkrdinit could not build the image of $scenario"
+		exit 1
+	}
 }
 # The image with a folder for /dev/console: the kernel's own initramfs has the node, but an entry of another
 # kind replaces it as the image is unpacked, the kernel cannot open it, and /init starts with no stdin, stdout
