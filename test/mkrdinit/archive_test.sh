@@ -10,8 +10,10 @@
 # what ldd names, that the --list output read back as a manifest builds the same bytes, and that bad manifests,
 # conflicts and bad usage fail with the right exit status and message and leave no output file behind.
 #
+# Output is TAP. A check this machine cannot make (no busybox, no cc, no lz4 program) is an "ok N # SKIP reason".
+#
 # modules: needs a kernel's modules, named by RDINIT_MODULES_DIR (the folder holding KVER/) and RDINIT_KVER;
-# without them it prints a SKIP line and exits 77, meson's code for a skipped test. Checks that `module ext4`
+# without them it prints "1..0 # SKIP reason", TAP's skip of the whole test. Checks that `module ext4`
 # brings exactly the .ko files `modprobe --show-depends ext4` lists (its dependencies and softdeps: crc32c), that
 # an alias brings every module it stands for, that builtin modules need no file, that module files are copied
 # byte for byte (signatures intact), that the image's own indexes answer modprobe as the tree's do, that the
@@ -145,7 +147,11 @@ binary_tests() {
 				"$tmp/hooks/gone/manifest:1: unable to list the libraries of '$tmp/gone/prog': " \
 				"$tmp/gone.img" -o "$tmp/gone.img" "$tmp/hooks/gone"
 			check "binary: the message names the missing library" grep -q 'libgone\.so' "$tmp/stderr"
+		else
+			fail "binary: a missing library fails" "cc cannot build a program with a shared library of its own"
 		fi
+	else
+		skip "binary: a missing library fails, with the loader's message" "no cc to build a program with a library"
 	fi
 }
 
@@ -271,11 +277,15 @@ basic_tests() {
 		if command -v "$method" >/dev/null; then
 			check "--compress $method: decompresses to the uncompressed image" \
 				cmp <("$method" -dc <"$tmp/a.$method") "$tmp/a.img"
+		else
+			skip "--compress $method: decompresses to the uncompressed image" "no $method program on this machine"
 		fi
 	done
 	if command -v xz >/dev/null; then
 		# The kernel's xz decoder refuses CRC64, xz's and libarchive's default.
 		check "--compress xz: CRC32 check" bash -c "xz --robot -lvv '$tmp/a.xz' | grep -q '^stream.*CRC32'"
+	else
+		skip "--compress xz: CRC32 check" "no xz program on this machine"
 	fi
 	# The kernel's unlz4 reads only the legacy format, magic 0x184C2102, not the lz4 frame format (0x184D2204).
 	check "--compress lz4: the legacy format (lz4 -l) the kernel reads" \
@@ -625,8 +635,7 @@ host_only_tests() {
 hooks_tests() {
 	local hooks_dir=${1:?hooks mode needs HOOKS_DIR}
 	if [[ -z ${RDINIT_MODULES_DIR:-} || -z ${RDINIT_KVER:-} ]]; then
-		echo "SKIP: RDINIT_MODULES_DIR and RDINIT_KVER are not set (no kernel modules to test with)"
-		exit 77
+		skip_all "RDINIT_MODULES_DIR and RDINIT_KVER are not set (no kernel modules to test with: run through test/run)"
 	fi
 	printf '#!/bin/sh\n' >"$tmp/init"
 	local args=(-m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -D RDINIT_INIT="$tmp/init")
@@ -641,7 +650,7 @@ hooks_tests() {
 			missing+=" $program"
 		done < <(awk '$1 == "binary" { print $2 }' "$dir/manifest")
 		if [[ -n $missing ]]; then
-			skip "hook $name" "this machine has no$missing"
+			skip "hook $name builds" "this machine has no$missing"
 			continue
 		fi
 		all+=("$name")
@@ -657,7 +666,11 @@ hooks_tests() {
 		done
 	done
 
-	if [[ -f $hooks_dir/rescue/manifest && -x /bin/busybox ]]; then
+	if [[ ! -f $hooks_dir/rescue/manifest ]]; then
+		fail "hook rescue: $hooks_dir/rescue/manifest exists"
+	elif [[ ! -x /bin/busybox ]]; then
+		skip "hook rescue: every applet it links is in this machine's busybox" "no /bin/busybox on this machine"
+	else
 		local applet absent=''
 		for applet in $(awk '$1 == "slink" && $3 == "busybox" { sub("^/bin/", "", $2); print $2 }' "$hooks_dir/rescue/manifest"); do
 			/bin/busybox --list | grep -qxF -- "$applet" || absent+=" $applet"
@@ -676,20 +689,23 @@ hooks_tests() {
 	local hook_line
 	while read -r hook_line; do
 		check "all hooks: $hook_line is a 0755 root-owned file" grep -qx -- "-rwxr-xr-x 1 0 0 $hook_line" <<<"$listing"
-	done < <(awk '$1 == "hook" { n = split($3, p, "/"); print "lib/rdinit/hooks/" $2 "/" p[n] }' "$hooks_dir"/*/manifest)
+	done < <(for name in "${all[@]}"; do cat "$hooks_dir/$name/manifest"; done |
+		awk '$1 == "hook" { n = split($3, p, "/"); print "lib/rdinit/hooks/" $2 "/" p[n] }')
 	if [[ " ${all[*]} " == *" rescue "* ]]; then
 		check "all hooks: /bin/sh is busybox" grep -qx -- "lrwxrwxrwx 1 0 0 bin/sh -> busybox" <<<"$listing"
+	else
+		skip "all hooks: /bin/sh is busybox" "the rescue hook was not built (see its line above)"
 	fi
 }
 
 modules_tests() {
 	if [[ -z ${RDINIT_MODULES_DIR:-} || -z ${RDINIT_KVER:-} ]]; then
-		echo "SKIP: RDINIT_MODULES_DIR and RDINIT_KVER are not set (no kernel modules to test with)"
-		exit 77
+		skip_all "RDINIT_MODULES_DIR and RDINIT_KVER are not set (no kernel modules to test with: run through test/run)"
 	fi
 	local tree=$RDINIT_MODULES_DIR/$RDINIT_KVER
 	if [[ ! -e $tree/modules.dep.bin ]]; then
 		echo "not ok 1 - $tree/modules.dep.bin exists (RDINIT_MODULES_DIR and RDINIT_KVER name a depmod'ed tree)"
+		echo "1..1"
 		exit 1
 	fi
 	command -v modprobe >/dev/null || PATH=$PATH:/usr/sbin:/sbin
@@ -749,6 +765,8 @@ modules_tests() {
 		run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/builtin.img" "$tmp/hooks/builtin"
 		check "module $builtin (builtin): builds with no .ko file" \
 			bash -c "[[ $rc -eq 0 && -z \$(cpio -it --quiet <'$tmp/builtin.img' | grep '\.ko') ]]"
+	else
+		skip "a builtin module builds with no .ko file" "$tree/modules.builtin names no module"
 	fi
 
 	firmware_tests
@@ -763,7 +781,7 @@ modules_tests() {
 }
 
 if ! command -v cpio >/dev/null; then
-	echo "cpio is needed to read the images back" >&2
+	echo "Bail out! cpio is needed to read the images back"
 	exit 99
 fi
 
@@ -772,7 +790,7 @@ basic) basic_tests ;;
 modules) modules_tests ;;
 hooks) hooks_tests "${3:-}" ;;
 *)
-	echo "unknown mode '$mode'" >&2
+	echo "Bail out! unknown mode '$mode'"
 	exit 99
 	;;
 esac

@@ -27,12 +27,8 @@ if [ -z "$VMLINUZ" ] || [ -z "$image" ] || [ -z "${RDINIT_DISK:-}" ]; then
 	exit 0
 fi
 
-count=0 failed=0
-ok() { count=$((count + 1)); echo "ok $count - $1"; }
-not_ok() { count=$((count + 1)); failed=$((failed + 1)); echo "not ok $count - $1"; }
-# expect/reject PATTERN DESCRIPTION: an extended regexp that must (not) be in the log.
-expect() { if grep -aqE -- "$1" "$log"; then ok "$2"; else not_ok "$2 (no /$1/ in $log)"; fi; }
-reject() { if grep -aqE -- "$1" "$log"; then not_ok "$2 (found /$1/ in $log)"; else ok "$2"; fi; }
+# ok, not_ok, expect, reject and new_log: a missing or empty serial log fails every check of it.
+. "$top/test/vm/tap.sh"
 
 # The real init ran as PID 1 on DEVICE, mounted with MODE (ro or rw), and saw rdinit's log.
 expect_booted() {
@@ -42,7 +38,7 @@ expect_booted() {
 	# rdinit mounts the device by its number, from a node of its own: /dev/block/MAJ:MIN.
 	local devnum
 	devnum=$(grep -aoE "rdinit: timeline: \+[0-9]+ ms root mounted: /dev/block/[0-9]+:[0-9]+ \($device\) " "$log" |
-		head -n 1 | sed -E 's|.*/dev/block/([0-9]+:[0-9]+).*|\1|')
+		head -n 1 | sed -E 's|.*/dev/block/([0-9]+:[0-9]+).*|\1|') || true
 	expect "^realinit: root source=/dev/block/${devnum:-none} fstype=ext4 " "/ is $device (${devnum:-no number}), ext4"
 	expect "^realinit: root .* options=$mode(,|$)" "/ is mounted $mode"
 	expect '^realinit: kmsg rdinit: ' "rdinit's messages are in /dev/kmsg after the switch"
@@ -70,7 +66,11 @@ image_from() {
 	"${RDINIT_BUILD:-$top/build}/mkrdinit/mkrdinit" -k "$KVER" -m "$MODULES_DIR" -o "$image" \
 		--compress gzip -D RDINIT_INIT="$RDINIT_INIT" -D RDINIT_UEVENT_NOISE="${RDINIT_UEVENT_NOISE:-/missing}" \
 		-D RDINIT_REALINIT="${RDINIT_BUILD:-$top/build}/qemu/realinit" -D RDINIT_DUP_IMAGE="$vm/dup.img" \
-		"$@" 2>/dev/null
+		"$@" 2>"$vm/image-$scenario.mkrdinit" || {
+		sed 's/^/# /' "$vm/image-$scenario.mkrdinit"
+		echo "Bail out! mkrdinit could not build the image of $scenario"
+		exit 1
+	}
 }
 # The image with a folder for /dev/console: the kernel's own initramfs has the node, but an entry of another
 # kind replaces it as the image is unpacked, the kernel cannot open it, and /init starts with no stdin, stdout
@@ -203,8 +203,8 @@ case $append in
 *) append+=" panic=-1" ;;
 esac
 
-log=${RDINIT_BUILD:-$top/build}/vm/$scenario.log
-mkdir -p "$(dirname "$log")"
+# The log of an earlier run must not answer for this boot.
+new_log "${RDINIT_BUILD:-$top/build}/vm/$scenario.log"
 # Every boot gets writable copies of its disks, so that what it wrote can be seen.
 disk_args=()
 before_sums=()
@@ -270,7 +270,7 @@ forged-uevents)
 	;;
 uevent-storm)
 	expect_booted /dev/vda1 ro
-	seen=$(grep -a '^\[.*rdinit: timeline: .* root device /dev/vda1 found' "$log" | sed -n 's/.*; \([0-9]*\) uevents.*/\1/p')
+	seen=$(grep -a '^\[.*rdinit: timeline: .* root device /dev/vda1 found' "$log" | sed -n 's/.*; \([0-9]*\) uevents.*/\1/p') || true
 	if [ "${seen:-0}" -ge 400 ]; then ok "root was found amid the storm ($seen uevents)"; else not_ok "root was found amid the storm (${seen:-no} uevents)"; fi
 	;;
 uevent-overflow)
@@ -286,7 +286,7 @@ other-kernel)
 rw-files-intact)
 	expect_booted /dev/vda1 rw
 	dump_root "${disks[0]}" "$vm/files-$scenario-after"
-	if [ -s "$vm/files-$scenario-before/etc/hostname" ] && diff -r --no-dereference "$vm/files-$scenario-before" "$vm/files-$scenario-after" >/dev/null; then
+	if have_log && [ -s "$vm/files-$scenario-before/etc/hostname" ] && diff -r --no-dereference "$vm/files-$scenario-before" "$vm/files-$scenario-after" >/dev/null; then
 		ok "after a read-write boot every file of the root is byte-identical"
 	else
 		not_ok "after a read-write boot every file of the root is byte-identical"
@@ -333,8 +333,8 @@ no-init)
 panic-delay)
 	expect 'rdinit: rebooting in 5 s \(panic=5\)' "panic=5 announces the reboot"
 	expect 'reboot: Restarting system' "the kernel restarted the machine"
-	said=$(grep -a 'rebooting in 5 s' "$log" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
-	done_at=$(grep -a 'reboot: Restarting system' "$log" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	said=$(grep -a 'rebooting in 5 s' "$log" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p') || true
+	done_at=$(grep -a 'reboot: Restarting system' "$log" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p') || true
 	if awk -v a="$said" -v b="$done_at" 'BEGIN { exit !(a != "" && b != "" && b - a >= 5 && b - a < 8) }'; then
 		ok "the reboot came 5 s after the message ($said -> $done_at)"
 	else
@@ -365,7 +365,7 @@ no-console)
 	expect 'rdinit: boot failed: no root= on the kernel command line' "the boot cannot go on"
 	expect '^realinit: stdin=open$' "the shell rdinit starts has a stdin: /dev/console, opened by /init"
 	reject '^realinit: stdin=closed$' "no shell started with its stdin closed"
-	starts=$(grep -ac '^realinit: pid=' "$log")
+	starts=$(grep -ac '^realinit: pid=' "$log" 2>/dev/null) || true
 	if [ "$starts" -ge 2 ] && [ "$starts" -le 8 ]; then
 		ok "a shell that exits at once is started again, waiting longer each time ($starts starts in $qemu_timeout s)"
 	else
@@ -386,7 +386,7 @@ leftovers)
 hostile-label)
 	expect_emergency "root=PARTLABEL=no-such-label did not appear within 3 s"
 	expect 'rdinit:   /dev/vda1 .*PARTLABEL="x\\x1b\]0;owned\\x07\\x1b\[2Jy"' "the label is shown with its control bytes as \\xNN"
-	if grep -a 'rdinit:' "$log" | grep -q $'\033'; then not_ok "no escape byte of the label reaches the console"; else ok "no escape byte of the label reaches the console"; fi
+	if ! have_log || grep -a 'rdinit:' "$log" | grep -q $'\033'; then not_ok "no escape byte of the label reaches the console"; else ok "no escape byte of the label reaches the console"; fi
 	;;
 hook-env)
 	expect_booted /dev/vda1 ro
@@ -408,8 +408,8 @@ settle-duplicate)
 	;;
 uevent-flood)
 	expect_emergency "root=UUID=$absent_uuid did not appear within 2 s"
-	waiting=$(grep -a 'rdinit: waiting up to 2 s for root=' "$log" | head -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
-	gave_up=$(grep -a 'rdinit: boot failed: root=' "$log" | head -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	waiting=$(grep -a 'rdinit: waiting up to 2 s for root=' "$log" | head -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p') || true
+	gave_up=$(grep -a 'rdinit: boot failed: root=' "$log" | head -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p') || true
 	if awk -v a="$waiting" -v b="$gave_up" 'BEGIN { exit !(a != "" && b != "" && b - a < 8) }'; then
 		ok "the flood did not hold PID 1 past rd.timeout=2 ($waiting -> $gave_up; the flood lasts 25 s)"
 	else
@@ -422,10 +422,11 @@ absent)
 	;;
 esac
 
-# Nothing but a read-write mount may change a disk: not a failed boot, not a read-only one.
-if ! grep -aqE '^realinit: root .* options=rw' "$log"; then
+# Nothing but a read-write mount may change a disk: not a failed boot, not a read-only one (and a boot that
+# left no log proves nothing of it).
+if ! grep -aqE '^realinit: root .* options=rw' "$log" 2>/dev/null; then
 	for i in "${!disks[@]}"; do
-		if [ "$(sha256sum <"${disks[$i]}")" = "${before_sums[$i]}" ]; then
+		if have_log && [ "$(sha256sum <"${disks[$i]}")" = "${before_sums[$i]}" ]; then
 			ok "disk $i is byte-identical after the boot"
 		else
 			not_ok "disk $i is byte-identical after the boot"

@@ -15,6 +15,7 @@ Output is TAP; the serial log is kept in $RDINIT_BUILD/vm/SCENARIO.log.
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +25,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("RDINIT_BUILD", os.path.join(TOP, "build"))
 VM = os.path.join(BUILD, "vm")
 checks = []
+# Every QEMU started, so that run() can stop those an exception left running.
+guests = []
 
 
 def check(ok, what):
@@ -57,9 +60,12 @@ class Guest:
                 "--input", self.fifo, "--qmp", self.qmp_path]
         for disk in disks:
             args += ["--disk", disk]
-        self.qemu = subprocess.Popen(args)
-        # Opening the write end blocks until QEMU opens the read end.
-        self.console = open(self.fifo, "w")
+        # A session of its own, so that stop() finds what qemu/boot started.
+        self.qemu = subprocess.Popen(args, start_new_session=True)
+        guests.append(self)
+        # Read-write, so that the open does not wait for QEMU to open the other end: a QEMU that never starts
+        # would otherwise hang the test until meson's timeout.
+        self.console = os.fdopen(os.open(self.fifo, os.O_RDWR), "w")
         self.seen = 0
 
     def text(self):
@@ -93,9 +99,15 @@ class Guest:
                 return m or re.search(pattern, self.text(), re.M)
             time.sleep(0.2)
 
+    def lacks(self, text):
+        """Whether the log has no text; a log that is missing or empty proves nothing and fails."""
+        log = self.text()
+        return bool(log) and text not in log
+
     def type(self, line):
         """Types line at the shell's next prompt (input typed earlier would be flushed)."""
         if not self.wait_for(r"rdinit# ", timeout=60):
+            check(False, f"a shell prompt to type {line!r} at")
             return
         time.sleep(0.5)
         self.console.write(line + "\n")
@@ -121,11 +133,30 @@ class Guest:
         try:
             status = self.qemu.wait(timeout=240)
         except subprocess.TimeoutExpired:
-            self.qemu.kill()
+            self.stop()
             status = -1
         self.console.close()
         os.unlink(self.fifo)
         return status
+
+    def stop(self):
+        """Kills qemu/boot and everything it started, by their session: timeout(1) puts QEMU in a process group
+        of its own, which killing qemu/boot or its group would leave running."""
+        for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()]:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    session = int(f.read().rsplit(")", 1)[1].split()[3])
+                if session == self.qemu.pid:
+                    os.kill(pid, signal.SIGKILL)
+            except (OSError, ValueError, IndexError):
+                pass
+        self.qemu.wait()
+
+    def ended(self):
+        """The closing checks: QEMU ended by itself, and the log it left shows no PID 1 exit and no panic."""
+        status = self.finish()
+        check(status == 0, f"QEMU ended on its own (exit {status})")
+        check(self.lacks("Attempted to kill init") and self.lacks("Kernel panic"), "PID 1 never exited, no panic")
 
 
 def build_image(scenario):
@@ -158,8 +189,12 @@ def shell_hotplug(guest, disk):
     guest.type("echo shell-says-$((6*7))")
     check(guest.wait_for(r"^shell-says-42\s*$"), "the shell answers a typed command")
     # The fix: the missing disk arrives while the shell runs.
-    guest.hmp(f"drive_add 0 if=none,id=root,file={disk},format=raw,snapshot=on")
-    guest.hmp("device_add virtio-blk-pci,drive=root,bus=hotplug0,id=rootdisk")
+    for command in (f"drive_add 0 if=none,id=root,file={disk},format=raw,snapshot=on",
+                    "device_add virtio-blk-pci,drive=root,bus=hotplug0,id=rootdisk"):
+        reply = guest.hmp(command)
+        said = reply.get("return") if isinstance(reply.get("return"), str) else ""
+        check("return" in reply and not re.search(r"(?i)error|could not|fail", said),
+              f"QEMU's monitor took {command.split()[0]} ({reply})")
     time.sleep(3)
     guest.type("exit")
     check(guest.wait_for(r"rdinit: trying again"), "after exit rdinit tries again")
@@ -211,13 +246,23 @@ def main():
     else:
         print(f"Bail out! unknown scenario {scenario}")
         return 1
-    status = guest.finish()
-    check(status == 0, f"QEMU ended on its own (exit {status})")
-    log = guest.text()
-    check("Attempted to kill init" not in log and "Kernel panic" not in log, "PID 1 never exited, no panic")
+    guest.ended()
     print(f"1..{len(checks)}")
     return 0 if all(checks) else 1
 
 
+def run(main):
+    """main(), where an exception (a QEMU that did not start, a monitor that refused, a tool that failed) is a
+    failed check and the end of the test, never a pass, and leaves no QEMU running."""
+    try:
+        return main()
+    except Exception as e:  # noqa: BLE001: whatever went wrong fails the test, saying what it was
+        check(False, f"the scenario ran to its end ({type(e).__name__}: {e})")
+        for guest in guests:
+            guest.stop()
+        print(f"1..{len(checks)}")
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -31,13 +31,10 @@ realinit=$build/qemu/realinit
 out=$build/vm/images
 mkdir -p "$out"
 
-count=0 failed=0
-ok() { count=$((count + 1)); echo "ok $count - $1"; }
-not_ok() { count=$((count + 1)); failed=$((failed + 1)); echo "not ok $count - $1"; }
+# ok, not_ok, expect, reject and new_log: a missing or empty serial log fails every check of it.
+. "$top/test/vm/tap.sh"
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 bail() { echo "Bail out! $1"; exit 1; }
-expect() { if grep -aqE -- "$1" "$log"; then ok "$2"; else not_ok "$2 (no /$1/ in $log)"; fi; }
-reject() { if grep -aqE -- "$1" "$log"; then not_ok "$2 (found /$1/ in $log)"; else ok "$2"; fi; }
 
 # The real init ran as PID 1 on DEVICE (a regexp), from ext4.
 expect_booted() {
@@ -45,7 +42,7 @@ expect_booted() {
 	# rdinit mounts the device by its number, from a node of its own: /dev/block/MAJ:MIN.
 	local devnum
 	devnum=$(grep -aoE "rdinit: timeline: \+[0-9]+ ms root mounted: /dev/block/[0-9]+:[0-9]+ \($1\) " "$log" |
-		head -n 1 | sed -E 's|.*/dev/block/([0-9]+:[0-9]+).*|\1|')
+		head -n 1 | sed -E 's|.*/dev/block/([0-9]+:[0-9]+).*|\1|') || true
 	expect "^realinit: root source=/dev/block/${devnum:-none} fstype=ext4 " "/ is $1 (${devnum:-no number}), ext4"
 	expect '^realinit: kmsg rdinit: timeline: \+[0-9]+ ms exec /' "rdinit's timeline reaches the exec"
 	expect '^realinit: done' "the real init finished"
@@ -77,7 +74,8 @@ boot() {
 	local append=$1 d status=0 disk_args=()
 	shift
 	for d in "$@"; do disk_args+=(--disk "$d"); done
-	log=$out/$scenario.log
+	# The log of an earlier run must not answer for this boot.
+	new_log "$out/$scenario.log"
 	local start=$SECONDS
 	"$top/qemu/boot" --kernel "$RDINIT_VMLINUZ" --initrd "$image" "${disk_args[@]}" \
 		--append "rdinit=/init $append" --log "$log" --timeout 240 || status=$?

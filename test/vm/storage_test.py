@@ -16,7 +16,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_test import Guest, booted, check, checks  # noqa: E402
+from console_test import Guest, booted, check, checks, run  # noqa: E402
 from luks_test import build_image, guestdisk  # noqa: E402
 
 
@@ -74,15 +74,13 @@ def main():
         check(guest.wait_for(r"rdinit: btrfs: 2 member\(s\) registered"), "both members are registered with the kernel")
         booted(guest, "/dev/vd[ab]", "btrfs")
         check(re.search(r"^realinit: root .*subvol=/@", guest.text(), re.M) is not None, "subvolume @ is the root")
-        check("is ambiguous" not in guest.text(), "two members of one filesystem are not two roots")
+        check(guest.lacks("is ambiguous"), "two members of one filesystem are not two roots")
     elif scenario == "btrfs-degraded":
         check(guest.wait_for(r"rdinit: .*not all of whose devices are there yet; rootflags=degraded,subvol=@: "
                              r"mounting it degraded", timeout=120), "once the wait is over, rootflags=degraded mounts it")
         booted(guest, "/dev/vda", "btrfs")
-    status = guest.finish()
-    check(status == 0, f"QEMU ended on its own (exit {status})")
+    guest.ended()
     log = guest.text()
-    check("Attempted to kill init" not in log and "Kernel panic" not in log, "PID 1 never exited, no panic")
     real = re.search(r"^realinit: uptime_ms=(\d+)$", log, re.M)
     run = re.search(r"^\[ *([0-9.]+)\] Run /init as init process", log, re.M)
     if real and run:
@@ -92,4 +90,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))
