@@ -39,7 +39,8 @@ int mount_early_filesystems(struct boot *boot)
 		{ "proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
 		{ "sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
 		{ "devtmpfs", "/dev", MS_NOSUID, "mode=0755" },
-		{ "tmpfs", "/run", MS_NOSUID | MS_NODEV, "mode=0755" },
+		/* systemd's INITRD_INTERFACE: /run as it will keep it, strictatime included. */
+		{ "tmpfs", "/run", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755" },
 	};
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		(void)mkdir(mounts[i].target, 0755);

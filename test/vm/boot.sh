@@ -396,6 +396,9 @@ hook-env)
 	expect '^hook-env: PATH=/usr/sbin:/usr/bin:/sbin:/bin$' "PATH is the image's"
 	expect '^hook-env: rdinit_test_env=kept$' "the rest of the kernel's environment is passed on"
 	expect 'rdinit: hooks do not get LD_PRELOAD from the kernel' "what was dropped is said"
+	expect '^hook-run: tmpfs /run tmpfs rw,nosuid,nodev(,[a-z0-9=]+)*,mode=755' "/run is tmpfs rw,nosuid,nodev, mode 0755"
+	reject '^hook-run: .*(relatime|noatime)' "/run is strictatime, as systemd wants it"
+	expect '^hook-initrd-release: ID=rdinit$' "the image carries /etc/initrd-release"
 	;;
 late-duplicate)
 	expect '^dup: attached /dup.img' "the duplicate appeared in a pre-mount hook"
