@@ -19,6 +19,14 @@ void resume_if_asked(struct boot *boot);
 int confirm_root(struct boot *boot);
 /* Loads the filesystem's module and mounts the root on IMAGE_SYSROOT with libmount. */
 int mount_root(struct boot *boot);
+/* Mounts /usr inside the new root before the switch, when mount.usr= or the new root's /etc/fstab
+ * names it (a merged-/usr system has its init there). */
+int mount_usr(struct boot *boot);
+/* For mount_usr(): the device spec names, looked for in /sys now, then in uevents for timeout_s (-1:
+ * for ever), and settled as the root is. 0 with *found; -ETIMEDOUT; -EEXIST with *found and *other
+ * both matching; or -errno. Uses boot->devices, and loads the drivers that uevents ask for. */
+int find_device(struct boot *boot, const struct root_spec *spec, int timeout_s,
+		struct blockdev *found, struct blockdev *other);
 /* The image's hooks for stage (every executable in IMAGE_HOOKS_DIR/<stage>, in lexical order). */
 int run_hooks(struct boot *boot, enum boot_stage stage);
 /* Whether the image has any hook for stage. */

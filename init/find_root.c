@@ -209,39 +209,53 @@ static bool same_btrfs(const struct blockdev *a, const struct blockdev *b)
 		strcmp(a->uuid, b->uuid) == 0;
 }
 
-static bool is_root_candidate(const struct boot *boot, const struct blockdev *dev)
+static bool is_candidate(const struct devices *d, const struct root_spec *spec,
+			 const struct blockdev *dev)
 {
-	const struct devices *d = &boot->devices;
-	return root_spec_matches(&boot->opts.root_spec, dev, d->list, d->count) &&
-		!has_holders(dev);
+	return root_spec_matches(spec, dev, d->list, d->count) && !has_holders(dev);
 }
 
-static void match_root(struct boot *boot)
+static bool is_root_candidate(const struct boot *boot, const struct blockdev *dev)
+{
+	return is_candidate(&boot->devices, &boot->opts.root_spec, dev);
+}
+
+/* The first device of the graph that spec names into *first, and into *second (name "" if none)
+ * another one that is not the same filesystem. Returns whether there was a first. */
+static bool match_spec(struct boot *boot, const struct root_spec *spec, struct blockdev *first,
+		       struct blockdev *second)
 {
 	struct devices *d = &boot->devices;
-	const struct blockdev before = boot->root;
-	const bool had_root = boot->root_found;
 	/* An array's name comes from its members' superblocks: name it only once all of them are in
 	 * the table, whatever order they came in (a read of /sys lists md127 before vda1). */
 	for (size_t i = 0; i < d->count; i++)
 		name_md_array(boot, &d->list[i]);
-	boot->root_found = false;
-	boot->other_match.name[0] = '\0';
+	bool found = false;
+	second->name[0] = '\0';
 	for (size_t i = 0; i < d->count; i++) {
 		const struct blockdev *dev = &d->list[i];
-		if (!is_root_candidate(boot, dev))
+		if (!is_candidate(d, spec, dev))
 			continue;
-		if (!boot->root_found) {
-			boot->root = *dev;
-			boot->root_found = true;
-		} else if (!boot->other_match.name[0] && !same_btrfs(dev, &boot->root)) {
-			boot->other_match = *dev;
+		if (!found) {
+			*first = *dev;
+			found = true;
+		} else if (!second->name[0] && !same_btrfs(dev, first)) {
+			*second = *dev;
 		}
 	}
+	return found;
+}
+
+static void match_root(struct boot *boot)
+{
+	const struct blockdev before = boot->root;
+	const bool had_root = boot->root_found;
+	boot->root_found = match_spec(boot, &boot->opts.root_spec, &boot->root, &boot->other_match);
 	/* Every member of one btrfs filesystem matches its UUID: keep the one found before, so that a
 	 * table in another order does not look like another root. */
 	if (had_root && boot->root_found && same_btrfs(&before, &boot->root)) {
-		const struct blockdev *kept = devices_find(d, before.major, before.minor);
+		const struct blockdev *kept = devices_find(&boot->devices, before.major,
+							   before.minor);
 		if (kept && is_root_candidate(boot, kept))
 			boot->root = *kept;
 	}
@@ -440,4 +454,41 @@ int confirm_root(struct boot *boot)
 			boot->opts.root, boot->root.name, boot->root.major, boot->root.minor,
 			found.name, found.major, found.minor);
 	return 0;
+}
+
+int find_device(struct boot *boot, const struct root_spec *spec, int timeout_s,
+		struct blockdev *found, struct blockdev *other)
+{
+	/* Listen first, then read /sys: a device that appears in between is in one or the other. */
+	int fd = uevent_monitor_open(boot->opts.uevent_buffer);
+	if (fd < 0)
+		return fd;
+	uint64_t start = timeline_now_ms();
+	struct search s = { .boot = boot,
+			    .recheck = true,
+			    .deadline = timeout_s < 0 ? UINT64_MAX
+						      : start + (uint64_t)timeout_s * 1000,
+			    .changed_ms = start };
+	boot->devices.count = 0;
+	int r = uevent_enumerate_block(enumerated_block_device, &s);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	for (; r >= 0; drain_uevents(&s, fd)) {
+		uint64_t now = timeline_now_ms();
+		uint64_t until = s.deadline;
+		if (match_spec(boot, spec, found, other)) {
+			/* As for the root: a second one just after the first makes it ambiguous. */
+			until = s.changed_ms + (uint64_t)boot->opts.settle_ms;
+			if (other->name[0] || now >= until)
+				break;
+		} else if (now >= s.deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (poll(&pfd, 1, wait_ms(now, until, -1)) < 0 && errno != EINTR)
+			r = -errno;
+	}
+	(void)close(fd);
+	if (r < 0)
+		return r;
+	return other->name[0] ? -EEXIST : 0;
 }

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	hooks(&boot, STAGE_PRE_MOUNT);
 	run(&boot, confirm_root);
 	run(&boot, mount_root);
+	run(&boot, mount_usr);
 	hooks(&boot, STAGE_PRE_PIVOT);
 	run(&boot, start_real_init);
 	/* start_real_init() returns only to fail, and run() only once a stage succeeded. */

@@ -1,6 +1,7 @@
 /* Stage: load the root filesystem's module and mount the root device on IMAGE_SYSROOT with
  * libmount, by its device number, as rootfstype=, rootflags= and ro/rw ask; or take the root that
- * the rescue shell's user mounted there by hand. */
+ * the rescue shell's user mounted there by hand. Then /usr, when the new root's fstab or mount.usr=
+ * names it: a merged-/usr system's init is there. */
 #include <errno.h>
 #include <stdbool.h>
 #include <libmount.h>
@@ -26,15 +27,14 @@ static void load_filesystem_modules(struct boot *boot, const char *fstypes)
 	}
 }
 
-/* Whether something is mounted on IMAGE_SYSROOT already (its device differs from the initramfs'):
- * the root, mounted by hand in the rescue shell. */
-static bool mounted_by_hand(dev_t *dev)
+/* Whether something is mounted on path already (its device differs from that of parent): the root,
+ * or /usr, mounted by hand in the rescue shell. */
+static bool mounted_by_hand(const char *path, const char *parent, dev_t *dev)
 {
-	struct stat top, sysroot;
-	if (stat("/", &top) < 0 || stat(IMAGE_SYSROOT, &sysroot) < 0 ||
-	    top.st_dev == sysroot.st_dev)
+	struct stat above, st;
+	if (stat(parent, &above) < 0 || stat(path, &st) < 0 || above.st_dev == st.st_dev)
 		return false;
-	*dev = sysroot.st_dev;
+	*dev = st.st_dev;
 	return true;
 }
 
@@ -63,31 +63,24 @@ static void node_to_link(const char *path, const struct blockdev *root)
 		(void)symlink(target, path);
 }
 
-int mount_root(struct boot *boot)
+/* Mounts dev on target with libmount, as fstype (a comma list, or "" for what was probed) and
+ * options say; what ("root", "/usr") names it in the log. */
+static int mount_device(struct boot *boot, const struct blockdev *dev, const char *target,
+			const char *fstype, const char *options, const char *what)
 {
-	const struct boot_options *opts = &boot->opts;
-	const struct blockdev *root = &boot->root;
-	dev_t by_hand;
-	if (mounted_by_hand(&by_hand)) {
-		boot_mark(boot,
-			  "root mounted by hand: %u:%u on " IMAGE_SYSROOT ", booting it as it is",
-			  major(by_hand), minor(by_hand));
-		return 0;
-	}
-	char name[160], source[64], options[CMDLINE_VALUE_MAX + 8];
-	if (root->dm_name[0])
-		(void)snprintf(name, sizeof(name), "/dev/mapper/%s", root->dm_name);
+	char name[160], source[64];
+	if (dev->dm_name[0])
+		(void)snprintf(name, sizeof(name), "/dev/mapper/%s", dev->dm_name);
 	else
-		(void)snprintf(name, sizeof(name), "/dev/%s", root->name);
-	int r = make_node(root, source, sizeof(source));
+		(void)snprintf(name, sizeof(name), "/dev/%s", dev->name);
+	int r = make_node(dev, source, sizeof(source));
 	if (r < 0)
 		return boot_fail(boot, r, "unable to make %s for %s: %s", source, name,
 				 strerror(-r));
-	(void)snprintf(options, sizeof(options), "%s%s%s", opts->rootflags,
-		       opts->rootflags[0] ? "," : "", opts->read_write ? "rw" : "ro");
-	const char *fstype = opts->rootfstype[0] ? opts->rootfstype : root->type;
+	if (!*fstype)
+		fstype = dev->type;
 	load_filesystem_modules(boot, fstype);
-	(void)mkdir(IMAGE_SYSROOT, 0755);
+	(void)mkdir(target, 0755);
 
 	struct libmnt_context *cxt = mnt_new_context();
 	if (!cxt)
@@ -96,7 +89,7 @@ int mount_root(struct boot *boot)
 	(void)mnt_context_disable_helpers(cxt, 1);
 	(void)mnt_context_set_optsmode(cxt, MNT_OMODE_IGNORE);
 	(void)mnt_context_set_source(cxt, source);
-	(void)mnt_context_set_target(cxt, IMAGE_SYSROOT);
+	(void)mnt_context_set_target(cxt, target);
 	(void)mnt_context_set_options(cxt, options);
 	/* libmount tries a comma list of types in order, as mount -t ext4,xfs does. */
 	if (*fstype)
@@ -106,15 +99,128 @@ int mount_root(struct boot *boot)
 	if (rc != 0 || mnt_context_get_status(cxt) != 1) {
 		char why[512];
 		(void)mnt_context_get_excode(cxt, rc, why, sizeof(why));
-		r = boot_fail(
-			boot, -EIO,
-			"unable to mount %s (%u:%u, type %s, options %s) on " IMAGE_SYSROOT ": %s",
-			name, root->major, root->minor, *fstype ? fstype : "probed", options, why);
+		r = boot_fail(boot, -EIO,
+			      "unable to mount %s (%u:%u, type %s, options %s) on %s: %s", name,
+			      dev->major, dev->minor, *fstype ? fstype : "probed", options, target,
+			      why);
 	}
 	mnt_free_context(cxt);
-	node_to_link(source, root);
+	node_to_link(source, dev);
 	if (r == 0)
-		boot_mark(boot, "root mounted: %s (%s) on " IMAGE_SYSROOT " type %s (%s)", source,
-			  name, *fstype ? fstype : "?", options);
+		boot_mark(boot, "%s mounted: %s (%s) on %s type %s (%s)", what, source, name,
+			  target, *fstype ? fstype : "?", options);
 	return r;
+}
+
+int mount_root(struct boot *boot)
+{
+	const struct boot_options *opts = &boot->opts;
+	dev_t by_hand;
+	if (mounted_by_hand(IMAGE_SYSROOT, "/", &by_hand)) {
+		boot_mark(boot,
+			  "root mounted by hand: %u:%u on " IMAGE_SYSROOT ", booting it as it is",
+			  major(by_hand), minor(by_hand));
+		return 0;
+	}
+	char options[CMDLINE_VALUE_MAX + 8];
+	(void)snprintf(options, sizeof(options), "%s%s%s", opts->rootflags,
+		       opts->rootflags[0] ? "," : "", opts->read_write ? "rw" : "ro");
+	return mount_device(boot, &boot->root, IMAGE_SYSROOT, opts->rootfstype, options, "root");
+}
+
+/* What /usr is mounted from, as which type with which options, and who said so. */
+struct usr_mount {
+	char source[CMDLINE_VALUE_MAX];
+	char fstype[CMDLINE_VALUE_MAX];
+	char options[CMDLINE_VALUE_MAX];
+	const char *from;
+};
+
+/* The new root's fstab entry for /usr: 0, -ENOENT when it has none (or no fstab), -ENODATA for
+ * a noauto one, or -errno of the read. */
+static int fstab_usr(const char *fstab, struct usr_mount *usr)
+{
+	if (access(fstab, F_OK) < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	struct libmnt_table *tb = mnt_new_table();
+	if (!tb)
+		return -ENOMEM;
+	int r = mnt_table_parse_fstab(tb, fstab);
+	struct libmnt_fs *fs = r == 0 ? mnt_table_find_target(tb, "/usr", MNT_ITER_BACKWARD) : NULL;
+	if (r == 0 && !fs)
+		r = -ENOENT;
+	if (fs && mnt_fs_get_source(fs)) {
+		const char *type = mnt_fs_get_fstype(fs), *options = mnt_fs_get_options(fs);
+		(void)snprintf(usr->source, sizeof(usr->source), "%s", mnt_fs_get_source(fs));
+		(void)snprintf(usr->fstype, sizeof(usr->fstype), "%s",
+			       type && strcmp(type, "auto") != 0 ? type : "");
+		(void)snprintf(usr->options, sizeof(usr->options), "%s", options ? options : "");
+		if (options && mnt_optstr_get_option(options, "noauto", NULL, NULL) == 0)
+			r = -ENODATA;
+	} else if (fs) {
+		r = -EINVAL;
+	}
+	mnt_unref_table(tb);
+	return r;
+}
+
+int mount_usr(struct boot *boot)
+{
+	const struct boot_options *opts = &boot->opts;
+	struct usr_mount usr = { .from = "mount.usr=" };
+	if (opts->usr[0]) {
+		if (!opts->usr_ok) /* read_options said why */
+			return 0;
+		(void)snprintf(usr.source, sizeof(usr.source), "%s", opts->usr);
+	} else {
+		usr.from = IMAGE_SYSROOT "/etc/fstab";
+		int r = fstab_usr(usr.from, &usr);
+		if (r == -ENOENT)
+			return 0;
+		if (r == -ENODATA) {
+			log_info("%s has /usr as noauto: not mounting it", usr.from);
+			return 0;
+		}
+		if (r < 0)
+			return boot_fail(boot, r, "unable to read the /usr entry of %s: %s",
+					 usr.from, strerror(-r));
+	}
+	/* mount.usrfstype= and mount.usrflags= win over the fstab, as in systemd. */
+	if (opts->usrfstype[0])
+		(void)snprintf(usr.fstype, sizeof(usr.fstype), "%s", opts->usrfstype);
+	if (opts->usrflags[0])
+		(void)snprintf(usr.options, sizeof(usr.options), "%s", opts->usrflags);
+
+	dev_t by_hand;
+	if (mounted_by_hand(IMAGE_SYSROOT "/usr", IMAGE_SYSROOT, &by_hand)) {
+		boot_mark(boot, "/usr already mounted: %u:%u on " IMAGE_SYSROOT "/usr",
+			  major(by_hand), minor(by_hand));
+		return 0;
+	}
+	struct root_spec spec;
+	const char *reason = "";
+	int r = root_spec_parse(usr.source, &spec, &reason);
+	if (r < 0)
+		return boot_fail_final(boot, r, "/usr is on %s (%s), which rdinit cannot find: %s",
+				       usr.source, usr.from, reason);
+	int timeout_s = boot_options_root_timeout(opts);
+	struct blockdev dev, other;
+	r = find_device(boot, &spec, timeout_s, &dev, &other);
+	if (r == -ETIMEDOUT)
+		return boot_fail(boot, r, "/usr on %s (%s) did not appear within %d s", usr.source,
+				 usr.from, timeout_s);
+	if (r == -EEXIST)
+		return boot_fail(boot, r,
+				 "/usr on %s (%s) is ambiguous: /dev/%s and /dev/%s both match; "
+				 "refusing to guess",
+				 usr.source, usr.from, dev.name, other.name);
+	if (r < 0)
+		return boot_fail(boot, r, "unable to look for /usr on %s: %s", usr.source,
+				 strerror(-r));
+	/* Read-only or read-write as the root is, as initramfs-tools does; the real system remounts it
+	 * as its fstab says (systemd-remount-fs). */
+	char options[2 * CMDLINE_VALUE_MAX];
+	(void)snprintf(options, sizeof(options), "%s%s%s", usr.options, usr.options[0] ? "," : "",
+		       opts->read_write ? "rw" : "ro");
+	return mount_device(boot, &dev, IMAGE_SYSROOT "/usr", usr.fstype, options, "/usr");
 }

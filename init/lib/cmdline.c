@@ -130,6 +130,26 @@ static int on_rootflags(struct boot_options *opts, const char *value, const char
 	return copy_value(opts->rootflags, sizeof(opts->rootflags), value, reason);
 }
 
+/* mount.usr= takes every form root= does (systemd's). */
+static int on_mount_usr(struct boot_options *opts, const char *value, const char **reason)
+{
+	int r = copy_value(opts->usr, sizeof(opts->usr), value, reason);
+	if (r == 0)
+		r = root_spec_parse(value, &opts->usr_spec, reason);
+	opts->usr_ok = r == 0;
+	return r;
+}
+
+static int on_mount_usrfstype(struct boot_options *opts, const char *value, const char **reason)
+{
+	return copy_value(opts->usrfstype, sizeof(opts->usrfstype), value, reason);
+}
+
+static int on_mount_usrflags(struct boot_options *opts, const char *value, const char **reason)
+{
+	return copy_value(opts->usrflags, sizeof(opts->usrflags), value, reason);
+}
+
 static int on_init(struct boot_options *opts, const char *value, const char **reason)
 {
 	int r = copy_value(opts->init, sizeof(opts->init), value, reason);
@@ -601,6 +621,9 @@ static const struct {
 	{ "cryptkey", on_cryptkey },
 	{ "rd.md", on_rd_md },
 	{ "rd.md.uuid", on_rd_md_uuid },
+	{ "mount.usr", on_mount_usr },
+	{ "mount.usrfstype", on_mount_usrfstype },
+	{ "mount.usrflags", on_mount_usrflags },
 	{ "resume", on_resume },
 	{ "resume_offset", on_resume_offset },
 	{ "noresume", on_noresume },

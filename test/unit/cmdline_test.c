@@ -307,10 +307,32 @@ static void test_options(void)
 	CHECK(!o.root_ok && problem(&o, "root"), "overlong root= rejected");
 }
 
+/* systemd's mount.usr=, mount.usrfstype=, mount.usrflags=: /usr mounted before the switch. */
+static void test_usr(void)
+{
+	struct boot_options o;
+	boot_options_parse("root=/dev/vda1 mount.usr=PARTLABEL=usr mount.usrfstype=xfs "
+			   "mount.usrflags=noatime,nodev",
+			   &o);
+	CHECK(o.usr_ok && o.usr_spec.kind == ROOT_BY_PARTLABEL, "mount.usr=PARTLABEL= parsed");
+	CHECK_STR(o.usr_spec.value, "usr", "its value");
+	CHECK_STR(o.usr, "PARTLABEL=usr", "mount.usr= kept as written");
+	CHECK_STR(o.usrfstype, "xfs", "mount.usrfstype=");
+	CHECK_STR(o.usrflags, "noatime,nodev", "mount.usrflags= keeps commas");
+	CHECK(o.problem_count == 0, "no problems");
+	boot_options_parse("root=/dev/vda1", &o);
+	CHECK(!o.usr_ok && !o.usr[0], "no mount.usr=: the fstab says");
+	boot_options_parse("root=/dev/vda1 mount.usr=UUID=", &o);
+	CHECK(!o.usr_ok && o.problem_count == 1 &&
+		      strcmp(o.problems[0].param, "mount.usr") == 0,
+	      "a malformed mount.usr= is named as a problem");
+}
+
 int main(void)
 {
 	test_overlong();
 	test_splitting();
 	test_options();
+	test_usr();
 	return check_done();
 }

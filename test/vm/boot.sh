@@ -57,6 +57,7 @@ expect_emergency() {
 }
 
 absent_uuid=00000000-dead-beef-0000-000000000000
+usr_uuid=c0ffee00-75e5-4d15-8a5e-00000000005b
 vm=${RDINIT_BUILD:-$top/build}/vm
 disks=("$RDINIT_DISK")
 
@@ -155,6 +156,13 @@ bad-superblock)  append="root=/dev/vda1 rootfstype=ext4 panic=1"
 no-init)         append="root=UUID=$ROOT_UUID init=/sbin/nothing-here panic=1"
                  "$top/qemu/mkdisk" --no-init "$vm/disk-no-init.img" "${RDINIT_BUILD:-$top/build}/qemu/realinit" 2>/dev/null
                  disks=("$vm/disk-no-init.img") ;;
+separate-usr|usr-absent)
+                 # A merged-/usr root (/sbin a link to usr/sbin) whose /usr, with the init, is vdb.
+                 "$top/qemu/mkdisk" --usr "$vm/usr-$scenario.img" --usr-uuid "$usr_uuid" "$vm/disk-$scenario.img" \
+                    "${RDINIT_BUILD:-$top/build}/qemu/realinit" 2>/dev/null
+                 disks=("$vm/disk-$scenario.img" "$vm/usr-$scenario.img")
+                 append="root=UUID=$ROOT_UUID"
+                 [ "${scenario%@*}" = separate-usr ] || append+=" mount.usr=UUID=$absent_uuid rd.timeout=3 panic=1" ;;
 panic-delay)     append="root=UUID=$absent_uuid rd.timeout=1 panic=5" ;;
 poweroff)        append="root=UUID=$absent_uuid rd.timeout=1 rd.emergency=poweroff" ;;
 debug)           append="root=UUID=$ROOT_UUID rd.debug" ;;
@@ -418,6 +426,16 @@ uevent-flood)
 	else
 		not_ok "the flood did not hold PID 1 past rd.timeout=2 ($waiting -> $gave_up; the flood lasts 25 s)"
 	fi
+	;;
+separate-usr)
+	expect_booted /dev/vda1 ro
+	expect "rdinit: timeline: \+[0-9]+ ms /usr mounted: /dev/block/254:16 \(/dev/vdb\) on /sysroot/usr type ext4 \(defaults,ro\)" \
+		"/usr, from the root's fstab, is mounted from vdb by its number, read-only as the root"
+	expect '^realinit: kmsg rdinit: timeline: \+[0-9]+ ms exec /sbin/init' "/sbin/init, a link into /usr, is the init"
+	;;
+usr-absent)
+	expect_emergency "/usr on UUID=$absent_uuid \(mount.usr=\) did not appear within 3 s"
+	reject 'rdinit: freed the initramfs' "nothing of the initramfs was freed"
 	;;
 absent)
 	expect_emergency "root=UUID=$absent_uuid did not appear within 5 s"
