@@ -67,8 +67,7 @@ static bool password_given(const struct boot *boot, const char *reason)
 			  strerror(-count));
 		return false;
 	}
-	log_notice("%s: the rescue shell asks for its password (mkrdinit --shell=password)",
-		   reason);
+	log_notice("%s: asking for the rescue shell's password on %d console(s)", reason, count);
 	const char *prompt = "Password for the rescue shell (^D: none): ";
 	char password[512];
 	int r = -EPERM, tries = 0;
