@@ -49,6 +49,7 @@ struct failure {
 struct shell_access {
 	enum shell_policy policy;
 	char hash[SHELL_HASH_MAX]; /* with SHELL_PASSWORD: IMAGE_SHELL_HASH, "" when unusable */
+	char problem[160];	   /* why the files gave nobody the shell, "" when they were read */
 };
 
 struct boot {

@@ -25,14 +25,13 @@ static const char *shell_forbidden(const struct boot *boot)
 {
 	if (boot->opts.shell == 0)
 		return "rd.shell=0";
+	if (boot->shell.problem[0])
+		return boot->shell.problem;
 	if (boot->shell.policy == SHELL_NEVER)
 		return boot->opts.shell == 1
 			? "the image's policy is never (mkrdinit --shell=never), "
 			  "which rd.shell=1 cannot loosen"
 			: "the image's policy is never (mkrdinit --shell=never)";
-	if (boot->shell.policy == SHELL_PASSWORD && !boot->shell.hash[0])
-		return "the image's policy is password, and its password is locked, empty or "
-		       "unreadable (" IMAGE_SHELL_HASH ")";
 	if (access(IMAGE_SHELL, X_OK) < 0)
 		return "the image has no " IMAGE_SHELL;
 	return NULL;

@@ -16,6 +16,8 @@ Usage: console_test.py SCENARIO   (environment from qemu/prepare, as test/vm/boo
   shell-password an image built with --shell=password: the shell asks for the password, nothing typed
                  is echoed, a wrong one is refused after a pause of 3 s, the right one starts the
                  shell; the next time ^D leaves the prompt: no shell, the failure policy.
+  shell-locked   --shell=password with a locked hash ('!', as root's often is): no prompt, no
+                 shell, the screen says why, the failure policy.
 Output is TAP; the serial log is kept in $RDINIT_BUILD/vm/SCENARIO.log.
 """
 import json
@@ -180,6 +182,7 @@ PASSWORD_HASH = "$y$j9T$Mmz3JHfEBv7Wm/9Xg3MDw.$TF0Jk4bMnjD2Uj1I.hWXEZ0e4.0vDuuJZ
 SHELL_OPTIONS = {
     "shell-never": ["--shell=never"],
     "shell-password": ["--shell=password", "--shell-hash=" + PASSWORD_HASH],
+    "shell-locked": ["--shell=password", "--shell-hash=!" + PASSWORD_HASH],
 }
 
 
@@ -286,6 +289,16 @@ def shell_password(guest, disk):
     check(guest.wait_for(r"rdinit: rebooting now"), "the failure policy follows (panic=-1)")
 
 
+def shell_locked(guest, disk):
+    check(guest.wait_for(r"rdinit: boot failed: root=UUID=\S+ did not appear within 3 s"), "the root did not appear")
+    check(guest.wait_for(r"rdinit: no rescue shell: the password of /etc/rdinit/shell-hash is locked \('!' or '\*'\)"),
+          "the screen says there is no shell: the password is locked")
+    check(guest.wait_for(r"rdinit: rebooting now"), "the failure policy follows (panic=-1)")
+    text = guest.text()
+    check("starting /bin/sh" not in text and "Password for the rescue shell" not in text,
+          "no shell was started, no password asked for")
+
+
 def main():
     scenario = sys.argv[1]
     if not all(os.environ.get(v) for v in ("RDINIT_VMLINUZ", "RDINIT_DISK", "RDINIT_KVER", "RDINIT_INIT")):
@@ -311,6 +324,9 @@ def main():
     elif scenario == "shell-password":
         guest = Guest(scenario, image, f"rdinit=/init root=UUID={ids['ROOT_UUID']} rd.timeout=3 rd.shell panic=-1", [])
         shell_password(guest, disk)
+    elif scenario == "shell-locked":
+        guest = Guest(scenario, image, f"rdinit=/init root=UUID={ids['ROOT_UUID']} rd.timeout=3 rd.shell panic=-1", [])
+        shell_locked(guest, disk)
     else:
         print(f"Bail out! unknown scenario {scenario}")
         return 1
