@@ -1,6 +1,7 @@
 /* After the screen: the rescue shell when it is allowed (the failed stage is then tried again; who
- * gets it is the image's policy, read by read_shell_policy(), and rd.shell's), or the policy: rd.emergency=, panic=, or staying for good. PID 1 never exits: the kernel would panic
- * with "Attempted to kill init". */
+ * gets it is the image's policy, as read_shell_policy() read it, then rd.shell's), or the policy:
+ * rd.emergency=, panic=, or staying for good. PID 1 never exits: the kernel would panic with
+ * "Attempted to kill init". */
 #include <errno.h>
 #include <string.h>
 #include <sys/reboot.h>
