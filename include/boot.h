@@ -9,6 +9,7 @@
 #include "cmdline.h"
 #include "layers.h"
 #include "refusal.h"
+#include "shellauth.h"
 
 struct kmod_ctx;
 
@@ -43,6 +44,14 @@ struct failure {
 	bool final;
 };
 
+/* Who gets the rescue shell, as the image said when the boot began: the switch frees the image, and
+ * what it said must hold after that too. All zero (never) until read_shell_policy() read it. */
+struct shell_access {
+	enum shell_policy policy;
+	char hash[SHELL_HASH_MAX]; /* with SHELL_PASSWORD: IMAGE_SHELL_HASH, "" when unusable */
+	char problem[160];	   /* why the files gave nobody the shell, "" when they were read */
+};
+
 struct boot {
 	char **argv; /* the kernel's arguments for init: the real init gets them */
 	struct boot_options opts;
@@ -60,6 +69,7 @@ struct boot {
 	bool image_freed;	/* the switch went past its point of no return: the image is gone */
 	struct timeline timeline;
 	struct failure failure;
+	struct shell_access shell;
 	unsigned uevents, forged_uevents;
 };
 

@@ -65,7 +65,7 @@ struct boot_options {
 	bool panic_set;
 	int panic_s; /* panic=N: N>0 reboot after N s, N<0 at once, 0 never */
 	bool debug;  /* rd.debug */
-	int shell;   /* rd.shell: 1, 0, or -1 when absent (on if the image has a shell) */
+	int shell;   /* rd.shell: 1, 0, or -1 when absent; within the image's policy (layout.h) */
 	enum boot_stage break_stage;		/* rd.break=, STAGE_NONE when absent */
 	enum emergency_action emergency_action; /* rd.emergency= */
 	int hook_timeout_s; /* rd.hook_timeout=, DEFAULT_HOOK_TIMEOUT_S when absent */

@@ -11,6 +11,12 @@
 /* The resume device, as resume= names it, for when the command line names none: mkrdinit --resume,
  * or with --host-only the machine's own (initramfs-tools' conf.d/resume). */
 #define IMAGE_RESUME "/etc/rdinit/resume"
+/* Who gets the rescue shell, one word (open, password, never; see shell_policy below): mkrdinit --shell.
+ * An image without it (mkrdinit without --shell, or made before there was a policy) is open, as every
+ * image was before. */
+#define IMAGE_SHELL_POLICY "/etc/rdinit/shell"
+/* With the policy password: the crypt(3) hash the password is checked against, one line, mode 0600. */
+#define IMAGE_SHELL_HASH "/etc/rdinit/shell-hash"
 /* The shell of rd.shell and rd.break, when the image has one (the rescue hook). */
 #define IMAGE_SHELL "/bin/sh"
 /* Where /init mounts the new root. */
@@ -47,4 +53,34 @@ static inline enum boot_stage boot_stage_from_name(const char *name)
 		if (strcmp(name, boot_stage_name((enum boot_stage)s)) == 0)
 			return (enum boot_stage)s;
 	return STAGE_NONE;
+}
+
+/* Who gets the rescue shell (rd.shell, rd.break=, a failed boot), as IMAGE_SHELL_POLICY names it.
+ * The command line can tighten it (rd.shell=0), never loosen it. Zero is the strictest. */
+enum shell_policy {
+	SHELL_NEVER,	/* no rescue shell at all */
+	SHELL_PASSWORD, /* the shell once the password of IMAGE_SHELL_HASH is typed */
+	SHELL_OPEN,	/* anyone at the console */
+	SHELL_POLICY_COUNT,
+};
+
+static inline const char *shell_policy_name(enum shell_policy policy)
+{
+	static const char *const names[SHELL_POLICY_COUNT] = {
+		[SHELL_NEVER] = "never",
+		[SHELL_PASSWORD] = "password",
+		[SHELL_OPEN] = "open",
+	};
+	return policy >= 0 && policy < SHELL_POLICY_COUNT ? names[policy] : "never";
+}
+
+/* The policy of that name into *policy; -1 for a name that is none. */
+static inline int shell_policy_from_name(const char *name, enum shell_policy *policy)
+{
+	for (int p = 0; p < SHELL_POLICY_COUNT; p++)
+		if (strcmp(name, shell_policy_name((enum shell_policy)p)) == 0) {
+			*policy = (enum shell_policy)p;
+			return 0;
+		}
+	return -1;
 }

@@ -12,12 +12,15 @@ enum emergency_action {
 	EMERGENCY_HALT,
 };
 
-/* Whether a failure may start the image's shell: rd.shell, or by default when the image has one and
- * no explicit policy (rd.emergency=, panic=) says otherwise; never with rd.shell=0. */
+/* Why a failure does not start the image's shell, or NULL when it does: never with rd.shell=0, the
+ * image's policy never (mkrdinit --shell), a locked password, or no shell in the image; otherwise with
+ * rd.shell, or by default when no explicit policy (rd.emergency=, panic=) says otherwise. */
+const char *shell_refusal(const struct boot *boot);
 bool shell_allowed(const struct boot *boot);
 
-/* Runs the image's shell on the console, saying reason, until it exits. Returns false, having run
- * nothing, when the image has no shell or rd.shell=0 forbids it. */
+/* Runs the image's shell on the console, saying reason, until it exits; with the policy password once
+ * the password was typed. Returns false, having run nothing and said why, when the image has no shell,
+ * rd.shell=0 or the image's policy forbids it, or the password was not given. */
 bool rescue_shell(const struct boot *boot, const char *reason);
 
 /* rd.emergency= first, then panic=; with neither, PID 1 stays, reaping children, for good. */

@@ -6,6 +6,9 @@
 #include "boot.h"
 #include "layout.h"
 
+/* Reads who gets the rescue shell (IMAGE_SHELL_POLICY, IMAGE_SHELL_HASH) into boot->shell, first of
+ * all, before any stage can fail; a policy that cannot be read is never. Does not fail. */
+int read_shell_policy(struct boot *boot);
 int mount_early_filesystems(struct boot *boot);
 int read_boot_options(struct boot *boot);
 /* Listens to uevents, loads the drivers they ask for, probes each block device once and hands it

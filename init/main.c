@@ -64,8 +64,7 @@ static void hooks(struct boot *boot, enum boot_stage stage)
 	char reason[64];
 	(void)snprintf(reason, sizeof(reason), "rd.break=%s", boot_stage_name(stage));
 	if (!rescue_shell(boot, reason))
-		log_warning("%s, but the image has no " IMAGE_SHELL " (or rd.shell=0): going on",
-			    reason);
+		log_warning("%s, but no shell (said above): going on", reason);
 }
 
 int main(int argc, char **argv)
@@ -82,6 +81,7 @@ int main(int argc, char **argv)
 
 	static struct boot boot; /* a table of 256 devices: too big for a stack */
 	boot_init(&boot, argv);
+	run(&boot, read_shell_policy);
 	run(&boot, mount_early_filesystems);
 	run(&boot, read_boot_options);
 	hooks(&boot, STAGE_PRE_UDEV);

@@ -6,6 +6,7 @@
 #include "boot.h"
 #include "log.h"
 #include "modload.h"
+#include "policy.h"
 #include "screen.h"
 
 /* One 80x25 screen: the rest of the devices is summed up in one line. */
@@ -171,6 +172,16 @@ static void report_hint(const struct boot *boot, bool same_kernel)
 			  root->type);
 }
 
+/* What comes after the screen: the rescue shell, or why not. */
+static void report_shell(const struct boot *boot)
+{
+	const char *refusal = shell_refusal(boot);
+	if (refusal)
+		log_error("no rescue shell: %s", refusal);
+	else if (boot->shell.policy == SHELL_PASSWORD)
+		log_error("the rescue shell asks for its password (mkrdinit --shell=password)");
+}
+
 void screen_show(const struct boot *boot)
 {
 	log_open();
@@ -193,4 +204,5 @@ void screen_show(const struct boot *boot)
 	report_drivers(&boot->drivers);
 	report_layers(boot);
 	report_hint(boot, report_kernel());
+	report_shell(boot);
 }

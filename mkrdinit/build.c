@@ -587,6 +587,126 @@ static int add_host_config(const struct options *opts, const struct hostonly_set
 	return r;
 }
 
+/* root's hash in a shadow(5) file into *hash (malloc'ed): its second field. */
+static int read_root_hash(const char *shadow, char **hash)
+{
+	char *data;
+	size_t len;
+	int r = read_whole_file(shadow, &data, &len);
+	if (r < 0) {
+		complain(
+			"--shell=password: unable to read root's password hash from %s: %s (run as root, or give "
+			"--shell-hash or --shell-hash-from)",
+			shadow, strerror(-r));
+		return r;
+	}
+	r = -ENOENT;
+	for (char *line = data; *line && r == -ENOENT;
+	     line += strcspn(line, "\n"), line += *line == '\n') {
+		if (strncmp(line, "root:", 5) != 0)
+			continue;
+		size_t n = strcspn(line + 5, ":\n");
+		*hash = strndup(line + 5, n);
+		r = *hash ? 0 : -ENOMEM;
+	}
+	explicit_bzero(data, len);
+	free(data);
+	if (r < 0)
+		complain("--shell=password: %s: %s", shadow,
+			 r == -ENOENT ? "no line for root" : strerror(-r));
+	return r;
+}
+
+/* The hash of --shell-hash, --shell-hash-from's first line or root's into *hash (malloc'ed), and where it came
+ * from into *origin. */
+static int find_shell_hash(const struct options *opts, char **hash, const char **origin)
+{
+	if (opts->shell_hash) {
+		*origin = "--shell-hash";
+		*hash = strdup(opts->shell_hash);
+		return *hash ? 0 : -ENOMEM;
+	}
+	if (!opts->shell_hash_from) {
+		*origin = opts->shadow;
+		return read_root_hash(opts->shadow, hash);
+	}
+	*origin = opts->shell_hash_from;
+	size_t len;
+	int r = read_whole_file(opts->shell_hash_from, hash, &len);
+	if (r < 0)
+		complain("--shell-hash-from: unable to read %s: %s", opts->shell_hash_from,
+			 strerror(-r));
+	else
+		(*hash)[strcspn(*hash, "\n")] = '\0';
+	return r;
+}
+
+/* A hash /init can check, as crypt(3) would take it: a locked or empty one only warns (the image then gives
+ * nobody the shell), one of a method /init's libcrypt lacks is an error. */
+static int check_shell_hash(const char *hash, const char *origin)
+{
+	static const char *const methods[] = { "$y$", "$6$", "$5$" };
+	if (hash[strcspn(hash, ": \t\r\n")]) {
+		complain(
+			"--shell=password: %s: the hash holds a ':' or white space: not a crypt(3) hash",
+			origin);
+		return -EINVAL;
+	}
+	if (!hash[0] || hash[0] == '!' || hash[0] == '*') {
+		warn("--shell=password: the hash from %s is %s: the image gives nobody the rescue shell",
+		     origin, hash[0] ? "locked ('!' or '*')" : "empty");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strncmp(hash, methods[i], strlen(methods[i])) == 0)
+			return 0;
+	complain(
+		"--shell=password: %s: the hash's method (%.*s) is not one /init checks: yescrypt ($y$), SHA-512 "
+		"($6$) or SHA-256 ($5$) crypt",
+		origin, (int)strcspn(hash + 1, "$") + 2, hash);
+	return -EINVAL;
+}
+
+/* Who gets the rescue shell (IMAGE_SHELL_POLICY), when --shell says: without it the image has no policy file,
+ * open to /init, as every image was before the policy (and the files of the image stay what they were); with
+ * --shell=password the hash too (IMAGE_SHELL_HASH, 0600), which makes the image secret. */
+static int add_shell_policy(const struct options *opts, struct image *img)
+{
+	if (!opts->shell_given)
+		return 0;
+	char line[32];
+	int len = snprintf(line, sizeof(line), "%s\n", shell_policy_name(opts->shell));
+	int r = image_add_data(img, &IMAGE_SHELL_POLICY[1], line, (size_t)len, 0644, PART_FILES,
+			       "--shell");
+	if (r < 0) {
+		complain("unable to add " IMAGE_SHELL_POLICY ": %s", strerror(-r));
+		return r;
+	}
+	if (opts->shell != SHELL_PASSWORD)
+		return 0;
+	char *hash = NULL;
+	const char *origin = "--shell-hash";
+	r = find_shell_hash(opts, &hash, &origin);
+	if (r == 0)
+		r = check_shell_hash(hash, origin);
+	if (r == 0) {
+		size_t n = strlen(hash);
+		hash[n] = '\n';
+		r = image_add_data(img, &IMAGE_SHELL_HASH[1], hash, n + 1, 0600, PART_FILES,
+				   origin);
+		if (r < 0)
+			complain("unable to add " IMAGE_SHELL_HASH ": %s", strerror(-r));
+		hash[n] = '\0';
+		img->secret = true;
+	} else if (r == -ENOMEM) {
+		complain("unable to add " IMAGE_SHELL_HASH ": %s", strerror(-r));
+	}
+	if (hash)
+		explicit_bzero(hash, strlen(hash));
+	free(hash);
+	return r;
+}
+
 int build_image(const struct options *opts, struct image *img, struct build_notes *notes)
 {
 	struct manifest m = { 0 };
@@ -626,6 +746,8 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 		r = add_crypttab(opts, &m, &detected, img);
 	if (r == 0)
 		r = add_host_config(opts, &detected, resume, img);
+	if (r == 0)
+		r = add_shell_policy(opts, img);
 	if (r == 0)
 		r = add_modules(opts, &m, hostonly_line, &detected, img, notes);
 	if (r == 0) {

@@ -53,6 +53,14 @@ static const char usage_text[] =
 	"                             installer's /etc/initramfs-tools/conf.d/resume)\n"
 	"      --mdadm-conf=FILE      where --host-only reads the ARRAY lines of the arrays under '/'\n"
 	"                             (default: /etc/mdadm/mdadm.conf)\n"
+	"      --shell=POLICY         who gets the rescue shell (rd.shell, rd.break=, a failed boot): open (anyone\n"
+	"                             at the console; the default), password (who types the password of\n"
+	"                             --shell-hash, by default root's of this machine) or never; the command line\n"
+	"                             can tighten it (rd.shell=0), never loosen it\n"
+	"      --shell-hash=HASH      with --shell=password: the password's crypt(3) hash, yescrypt ($y$, as\n"
+	"                             Debian's passwd makes it), SHA-512 ($6$) or SHA-256 ($5$) crypt\n"
+	"      --shell-hash-from=FILE the same, from the first line of FILE\n"
+	"      --shadow=FILE          where --shell=password without a hash reads root's (default: /etc/shadow)\n"
 	"      --list                 write a gen_init_cpio list of the image instead of the image, for the kernel's\n"
 	"                             CONFIG_INITRAMFS_SOURCE: every file an absolute path on this machine\n"
 	"      --list-dir=DIR         with --list: where the files mkrdinit generates (module indexes, the kernel\n"
@@ -105,6 +113,13 @@ static const char usage_text_after_stages[] =
 	"...), is an error naming the file, the line and the option. A key file a line names goes in at its path,\n"
 	"mode 0400, and then the image is written mode 0600, readable by root alone.\n"
 	"\n"
+	"--shell puts the policy in " IMAGE_SHELL_POLICY
+	" (without it the image has none, which /init reads as\n"
+	"open); with --shell=password the hash goes in " IMAGE_SHELL_HASH
+	", mode 0600, and the image is\n"
+	"written mode 0600 too. A locked or empty hash ('!', '*', as root's often is) is a warning: nobody will\n"
+	"get the shell.\n"
+	"\n"
 	"The image is reproducible: entries are sorted by path, inodes numbered in that order, and every\n"
 	"modification time is SOURCE_DATE_EPOCH (seconds since 1970, from the environment; default 0).\n"
 	"What went in is summed up on standard error, part by part: the manifests' files, hooks, binaries, modules,\n"
@@ -126,6 +141,10 @@ enum {
 	OPTION_MDADM_CONF,
 	OPTION_LIST,
 	OPTION_LIST_DIR,
+	OPTION_SHELL,
+	OPTION_SHELL_HASH,
+	OPTION_SHELL_HASH_FROM,
+	OPTION_SHADOW,
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -213,6 +232,10 @@ void parse_options(int argc, char **argv, struct options *opts)
 		{ "resume", required_argument, NULL, OPTION_RESUME },
 		{ "resume-conf", required_argument, NULL, OPTION_RESUME_CONF },
 		{ "mdadm-conf", required_argument, NULL, OPTION_MDADM_CONF },
+		{ "shell", required_argument, NULL, OPTION_SHELL },
+		{ "shell-hash", required_argument, NULL, OPTION_SHELL_HASH },
+		{ "shell-hash-from", required_argument, NULL, OPTION_SHELL_HASH_FROM },
+		{ "shadow", required_argument, NULL, OPTION_SHADOW },
 		{ "list", no_argument, NULL, OPTION_LIST },
 		{ "list-dir", required_argument, NULL, OPTION_LIST_DIR },
 		{ "help", no_argument, NULL, 'h' },
@@ -229,6 +252,9 @@ void parse_options(int argc, char **argv, struct options *opts)
 		.crypttab = "/etc/crypttab",
 		.resume_conf = "/etc/initramfs-tools/conf.d/resume",
 		.mdadm_conf = "/etc/mdadm/mdadm.conf",
+		/* Anyone at the console, as before the policy: the Debian kernel hook asks for password. */
+		.shell = SHELL_OPEN,
+		.shadow = "/etc/shadow",
 	};
 	opts->defines = calloc((size_t)argc, sizeof(*opts->defines));
 	if (!opts->defines) {
@@ -304,6 +330,21 @@ void parse_options(int argc, char **argv, struct options *opts)
 		case OPTION_MDADM_CONF:
 			opts->mdadm_conf = optarg;
 			break;
+		case OPTION_SHELL:
+			if (shell_policy_from_name(optarg, &opts->shell) < 0)
+				usage_error("--shell: expected open, password or never, got '%s'",
+					    optarg);
+			opts->shell_given = true;
+			break;
+		case OPTION_SHELL_HASH:
+			opts->shell_hash = optarg;
+			break;
+		case OPTION_SHELL_HASH_FROM:
+			opts->shell_hash_from = optarg;
+			break;
+		case OPTION_SHADOW:
+			opts->shadow = optarg;
+			break;
 		case OPTION_LIST:
 			opts->list = true;
 			break;
@@ -333,6 +374,11 @@ void parse_options(int argc, char **argv, struct options *opts)
 	if (opts->list && opts->compression_given)
 		usage_error(
 			"--list writes a list of files, which is not compressed: leave out --compress");
+	if ((opts->shell_hash || opts->shell_hash_from) && opts->shell != SHELL_PASSWORD)
+		usage_error("--shell-hash%s goes with --shell=password",
+			    opts->shell_hash ? "" : "-from");
+	if (opts->shell_hash && opts->shell_hash_from)
+		usage_error("--shell-hash and --shell-hash-from: give one of them");
 	if (opts->list_dir && !opts->list)
 		usage_error("--list-dir goes with --list");
 	if (!opts->list && strcmp(opts->output, "-") == 0 && isatty(STDOUT_FILENO))

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "layout.h"
 #include "newc.h"
 
 /* The exit status of a failed build, and of bad usage. */
@@ -30,6 +31,11 @@ struct options {
 	const char *resume;	 /* --resume: the resume device for the image, "" when none */
 	const char *resume_conf; /* where --host-only reads the machine's resume device (RESUME=) */
 	const char *mdadm_conf;	 /* where --host-only reads the machine's ARRAY lines */
+	enum shell_policy shell; /* --shell: who gets the rescue shell */
+	bool shell_given;	 /* the image then has IMAGE_SHELL_POLICY */
+	const char *shell_hash;	 /* --shell-hash: the password's crypt(3) hash */
+	const char *shell_hash_from; /* --shell-hash-from: a file holding it */
+	const char *shadow;	     /* where root's hash is read otherwise (default /etc/shadow) */
 	bool list;
 	const char *list_dir;
 	char *default_list_dir; /* OUTPUT.d */

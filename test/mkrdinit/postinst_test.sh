@@ -33,7 +33,11 @@ HOOKS_DIR=$top/hooks
 HOOKS="base virtio ext4"
 COMPRESS=gzip
 MODULES_DIR=$RDINIT_MODULES_DIR
+RESCUE_SHELL_HASH_FROM=$tmp/hash
 EOF
+# Not the build machine's root: its hash may be locked, or unreadable to this user.
+hash='$6$rdinitsalt$hla3BFEPgQSfduwOKpvc18Iw8shPIwKMYnqdpO6MhZTWgl0s9sGAgQGOQr6NmNdhMZITiGjVptAzElAFFvpUt/'
+printf '%s\n' "$hash" >"$tmp/hash"
 export RDINIT_CONF=$tmp/mkrdinit.conf
 image=$tmp/boot/rdinit.img-$RDINIT_KVER
 
@@ -50,6 +54,10 @@ check "the image is for KVER" \
 	bash -c "[[ \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
 check "the image has the configured hooks' modules and /init" \
 	bash -c "gzip -dc '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' && gzip -dc '$image' | cpio -it --quiet | grep -qx init"
+check "by default the rescue shell asks for a password, checked against the hash given" \
+	bash -c "[[ \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password &&
+		\$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell-hash) == '$hash' ]]"
+check "and the image, which holds the hash, is 0600" test "$(stat -c %a "$image")" = 600
 
 rm -f "$image"
 run env DEB_MAINT_PARAMS="'upgrade' '6.1.0-1'" "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
@@ -57,6 +65,13 @@ check "a step other than configure builds nothing" test "$rc" -eq 0 -a ! -e "$im
 
 run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "run by hand (no DEB_MAINT_PARAMS), it builds" test "$rc" -eq 0 -a -s "$image"
+
+printf 'RESCUE_SHELL=never\n' >>"$tmp/mkrdinit.conf"
+run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "RESCUE_SHELL=never: no shell, no hash" \
+	bash -c "[[ $rc -eq 0 && \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == never ]] &&
+		! gzip -dc '$image' | cpio -it --quiet | grep -q shell-hash"
+sed -i '$d' "$tmp/mkrdinit.conf"
 
 run "$postinst"
 check "no KVER: exit 2, naming the problem" bash -c "[[ $rc -eq 2 ]] && grep -q 'passed no kernel version' '$tmp/stderr'"

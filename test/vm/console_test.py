@@ -10,6 +10,14 @@ Usage: console_test.py SCENARIO   (environment from qemu/prepare, as test/vm/boo
                  boot goes on.
   hand-mount     the mount fails (rootfstype=xfs); the root mounted by hand in the rescue shell is
                  booted after `exit`.
+  shell-never    an image built with --shell=never: rd.break= and a failure with rd.shell=1 start no
+                 shell, the screen says why (the policy, which rd.shell=1 cannot loosen), and the
+                 boot goes on to its failure policy (panic=-1: reboot).
+  shell-password an image built with --shell=password: the shell asks for the password, nothing typed
+                 is echoed, a wrong one is refused after a pause of 3 s, the right one starts the
+                 shell; the next time ^D leaves the prompt: no shell, the failure policy.
+  shell-locked   --shell=password with a locked hash ('!', as root's often is): no prompt, no
+                 shell, the screen says why, the failure policy.
 Output is TAP; the serial log is kept in $RDINIT_BUILD/vm/SCENARIO.log.
 """
 import json
@@ -113,6 +121,15 @@ class Guest:
         self.console.write(line + "\n")
         self.console.flush()
 
+    def answer(self, pattern, text, timeout=120):
+        """Types text once a prompt matching pattern is shown; returns when it was typed, or None."""
+        if not self.wait_for(pattern, timeout=timeout):
+            return None
+        time.sleep(0.5)
+        self.console.write(text)
+        self.console.flush()
+        return time.time()
+
     def hmp(self, command):
         s = socket.socket(socket.AF_UNIX)
         s.connect(self.qmp_path)
@@ -159,12 +176,22 @@ class Guest:
         check(self.lacks("Attempted to kill init") and self.lacks("Kernel panic"), "PID 1 never exited, no panic")
 
 
+# The rescue shell's password for shell-password: "rescue-me", yescrypt as Debian 12's passwd makes it.
+PASSWORD = "rescue-me"
+PASSWORD_HASH = "$y$j9T$Mmz3JHfEBv7Wm/9Xg3MDw.$TF0Jk4bMnjD2Uj1I.hWXEZ0e4.0vDuuJZWJu8WsnXxB"
+SHELL_OPTIONS = {
+    "shell-never": ["--shell=never"],
+    "shell-password": ["--shell=password", "--shell-hash=" + PASSWORD_HASH],
+    "shell-locked": ["--shell=password", "--shell-hash=!" + PASSWORD_HASH],
+}
+
+
 def build_image(scenario):
     image = os.path.join(VM, f"image-{scenario}.img")
     hooks = [os.path.join(TOP, h) for h in ("hooks/base", "hooks/virtio", "hooks/ext4", "hooks/rescue")]
     subprocess.run([os.path.join(BUILD, "mkrdinit", "mkrdinit"), "-k", os.environ["RDINIT_KVER"],
                     "-m", os.environ["RDINIT_MODULES_DIR"], "-o", image, "--compress", "gzip",
-                    "-D", "RDINIT_INIT=" + os.environ["RDINIT_INIT"]] + hooks,
+                    "-D", "RDINIT_INIT=" + os.environ["RDINIT_INIT"]] + SHELL_OPTIONS.get(scenario, []) + hooks,
                    check=True, stderr=subprocess.DEVNULL)
     return image
 
@@ -225,6 +252,53 @@ def hand_mount(guest, disk):
     check(guest.wait_for(r"^realinit: root source=/dev/vda1 fstype=ext4 options=ro"), "/ is what was mounted by hand")
 
 
+def shell_never(guest, disk):
+    never = r"the image's policy is never \(mkrdinit --shell=never\)"
+    check(guest.wait_for(rf"rdinit: rd.break=pre-udev: no rescue shell: {never}"), "rd.break= starts no shell, saying why")
+    check(guest.wait_for(r"rdinit: rd.break=pre-udev, but no shell \(said above\): going on"), "and the boot goes on")
+    check(guest.wait_for(r"rdinit: boot failed: root=UUID=\S+ did not appear within 3 s"), "the root did not appear")
+    check(guest.wait_for(rf"rdinit: no rescue shell: {never}, which rd.shell=1 cannot loosen"),
+          "the screen says there is no shell: the policy, which rd.shell=1 cannot loosen")
+    check(guest.wait_for(r"rdinit: rebooting now"), "the failure policy follows (panic=-1)")
+    check("starting /bin/sh" not in guest.text(), "no shell was started")
+
+
+def shell_password(guest, disk):
+    prompt = r"Password for the rescue shell \(\^D: none\): "
+    check(guest.wait_for(r"rdinit: boot failed: root=UUID=\S+ did not appear within 3 s"), "the root did not appear")
+    check(guest.wait_for(r"rdinit: the rescue shell asks for its password \(mkrdinit --shell=password\)"),
+          "the screen says the shell asks for a password")
+    typed = guest.answer(prompt, "not-" + PASSWORD + "\n")
+    check(typed is not None, "the password is asked for on the console")
+    check(guest.wait_for(r"rdinit: wrong password for the rescue shell, try 1 of 3"), "a wrong password is refused")
+    again = guest.wait_for(r"Wrong password\. " + prompt, timeout=60)
+    waited = time.time() - (typed or time.time())
+    check(again and waited >= 3, f"and asked again only after a pause ({waited:.1f} s, at least 3)")
+    guest.console.write(PASSWORD + "\n")
+    guest.console.flush()
+    check(guest.wait_for(r"rdinit: boot failed: starting /bin/sh on the console; exit it to go on"),
+          "the right password starts the shell")
+    guest.type("echo shell-says-$((6*7))")
+    check(guest.wait_for(r"^shell-says-42\s*$"), "the shell answers a typed command")
+    check(PASSWORD not in guest.text(), "the passwords typed were not echoed")
+    guest.type("exit")
+    check(guest.wait_for(r"rdinit: trying again"), "after exit rdinit tries again")
+    check(guest.answer(prompt, "\x04") is not None, "the root still absent, the password is asked for again")
+    check(guest.wait_for(r"rdinit: boot failed: no rescue shell: the password prompt was left \(\^C or \^D\)"),
+          "^D leaves the prompt: no shell")
+    check(guest.wait_for(r"rdinit: rebooting now"), "the failure policy follows (panic=-1)")
+
+
+def shell_locked(guest, disk):
+    check(guest.wait_for(r"rdinit: boot failed: root=UUID=\S+ did not appear within 3 s"), "the root did not appear")
+    check(guest.wait_for(r"rdinit: no rescue shell: the password of /etc/rdinit/shell-hash is locked \('!' or '\*'\)"),
+          "the screen says there is no shell: the password is locked")
+    check(guest.wait_for(r"rdinit: rebooting now"), "the failure policy follows (panic=-1)")
+    text = guest.text()
+    check("starting /bin/sh" not in text and "Password for the rescue shell" not in text,
+          "no shell was started, no password asked for")
+
+
 def main():
     scenario = sys.argv[1]
     if not all(os.environ.get(v) for v in ("RDINIT_VMLINUZ", "RDINIT_DISK", "RDINIT_KVER", "RDINIT_INIT")):
@@ -243,6 +317,16 @@ def main():
         guest = Guest(scenario, image, f"rdinit=/init root=UUID={ids['ROOT_UUID']} rootfstype=xfs rd.shell panic=-1",
                       [disk])
         hand_mount(guest, disk)
+    elif scenario == "shell-never":
+        guest = Guest(scenario, image,
+                      f"rdinit=/init root=UUID={ids['ROOT_UUID']} rd.timeout=3 rd.break=pre-udev rd.shell=1 panic=-1", [])
+        shell_never(guest, disk)
+    elif scenario == "shell-password":
+        guest = Guest(scenario, image, f"rdinit=/init root=UUID={ids['ROOT_UUID']} rd.timeout=3 rd.shell panic=-1", [])
+        shell_password(guest, disk)
+    elif scenario == "shell-locked":
+        guest = Guest(scenario, image, f"rdinit=/init root=UUID={ids['ROOT_UUID']} rd.timeout=3 rd.shell panic=-1", [])
+        shell_locked(guest, disk)
     else:
         print(f"Bail out! unknown scenario {scenario}")
         return 1
