@@ -81,12 +81,12 @@ struct boot_options {
 		     [64]; /* rd.md.uuid=, repeatable: the only arrays to assemble */
 	size_t md_uuid_count;
 	char usr[CMDLINE_VALUE_MAX]; /* mount.usr= (systemd's) as written; "" when absent: the fstab's */
-	struct root_spec usr_spec;   /* valid when usr_ok */
+	struct root_spec usr_spec; /* valid when usr_ok */
 	bool usr_ok;
 	char usrfstype[CMDLINE_VALUE_MAX]; /* mount.usrfstype= */
 	char usrflags[CMDLINE_VALUE_MAX];  /* mount.usrflags= */
 	char resume[CMDLINE_VALUE_MAX];	   /* resume= as written, "" when absent */
-	struct root_spec resume_spec;	/* valid when resume_ok */
+	struct root_spec resume_spec;	   /* valid when resume_ok */
 	bool resume_ok;
 	bool noresume;			  /* noresume: boot fresh, whatever the swap holds */
 	unsigned long long resume_offset; /* resume_offset=, in pages: a swap file's */

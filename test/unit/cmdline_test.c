@@ -323,8 +323,7 @@ static void test_usr(void)
 	boot_options_parse("root=/dev/vda1", &o);
 	CHECK(!o.usr_ok && !o.usr[0], "no mount.usr=: the fstab says");
 	boot_options_parse("root=/dev/vda1 mount.usr=UUID=", &o);
-	CHECK(!o.usr_ok && o.problem_count == 1 &&
-		      strcmp(o.problems[0].param, "mount.usr") == 0,
+	CHECK(!o.usr_ok && o.problem_count == 1 && strcmp(o.problems[0].param, "mount.usr") == 0,
 	      "a malformed mount.usr= is named as a problem");
 }
 
