@@ -30,6 +30,9 @@ struct options {
 	const char *resume;	 /* --resume: the resume device for the image, "" when none */
 	const char *resume_conf; /* where --host-only reads the machine's resume device (RESUME=) */
 	const char *mdadm_conf;	 /* where --host-only reads the machine's ARRAY lines */
+	const char **modprobe_dirs; /* --modprobe-conf=DIR, in order; none given: the machine's */
+	size_t n_modprobe_dirs;
+	bool no_modprobe_conf; /* --no-modprobe-conf */
 	bool list;
 	const char *list_dir;
 	char *default_list_dir; /* OUTPUT.d */
