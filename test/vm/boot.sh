@@ -216,6 +216,10 @@ modprobe-blacklist-dep) append="root=UUID=$ROOT_UUID panic=1"
 driver-pre)      append="root=UUID=$ROOT_UUID rd.driver.pre=loop"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/loop-module" ;;
 driver-post)     append="root=UUID=$ROOT_UUID rd.driver.post=virtio_blk rd.debug" ;;
+modprobe-blacklist-cmdline) append="root=UUID=$ROOT_UUID modprobe.blacklist=virtio_blk rd.timeout=3 panic=1" ;;
+modprobe-install) append="root=UUID=$ROOT_UUID rd.timeout=3 panic=1"
+                 image_from --modprobe-conf "$top/test/vm/modprobe.d/install-virtio-blk" \
+                    "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" ;;
 *) echo "Bail out! unknown scenario $scenario"; exit 1 ;;
 esac
 # Parameters after -- are init's: the panic= must come before them.
@@ -452,6 +456,14 @@ modprobe-blacklist-dep)
 	expect 'rdinit: not loading ext4 for fs-ext4: it needs mbcache, which is blacklisted \(modprobe.d or modprobe.blacklist=\)' "the image's modprobe.d keeps out a dependency, and ext4 with it"
 	expect_emergency 'unable to mount /dev/vda1 \(254:1, type ext4, options ro\) on /sysroot: '
 	reject 'rdinit: unable to load module ext4' "ext4 was not tried without its dependency"
+	;;
+modprobe-blacklist-cmdline)
+	expect_emergency "root=UUID=$ROOT_UUID did not appear within 3 s"
+	expect 'rdinit: not loading virtio_blk for virtio:d00000002v00001AF4: blacklisted \(modprobe.d or modprobe.blacklist=\)' "libkmod reads modprobe.blacklist= itself, and rdinit says what it kept out"
+	;;
+modprobe-install)
+	expect_emergency "root=UUID=$ROOT_UUID did not appear within 3 s"
+	expect 'rdinit: not loading virtio_blk for virtio:d00000002v00001AF4: modprobe.d gives virtio_blk an install command, and rdinit runs none' "the install command is not run, and said"
 	;;
 driver-pre)
 	expect_booted /dev/vda1 ro
