@@ -14,9 +14,9 @@ struct kmod_ctx;
  * records none. */
 int modload_image_kernel(char *built_for, size_t built_size, char *running, size_t running_size);
 
-/* Writes a modprobe.d file to path that blacklists each of names, for libkmod to read with the
- * image's own configuration. Returns 0 or -errno. */
-int modload_write_blacklist(const char *path, const struct module_names *names);
+/* Writes IMAGE_CMDLINE_BLACKLIST, a modprobe.d file that blacklists each of names, for libkmod to
+ * read with the image's own configuration. Returns 0 or -errno. */
+int modload_write_blacklist(const struct module_names *names);
 
 /* Opens libkmod on /lib/modules/$(uname -r) with its indexes loaded. -errno on failure. */
 int modload_open(struct kmod_ctx **ctx);

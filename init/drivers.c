@@ -118,7 +118,7 @@ static void load_listed(struct boot *boot, const char *option, const struct modu
 void drivers_prepare(struct boot *boot)
 {
 	const struct module_names *blacklist = &boot->opts.driver_blacklist;
-	int r = blacklist->count ? modload_write_blacklist(IMAGE_CMDLINE_BLACKLIST, blacklist) : 0;
+	int r = blacklist->count ? modload_write_blacklist(blacklist) : 0;
 	if (r < 0)
 		log_warning("unable to write rd.driver.blacklist= to " IMAGE_CMDLINE_BLACKLIST
 			    ": %s; those modules are not kept out",

@@ -26,7 +26,7 @@ int modload_image_kernel(char *built_for, size_t built_size, char *running, size
 	return strcmp(built_for, running) == 0;
 }
 
-int modload_write_blacklist(const char *path, const struct module_names *names)
+int modload_write_blacklist(const struct module_names *names)
 {
 	char text[64 + CMDLINE_MODULES_MAX * (MODULE_NAME_MAX + 12)] =
 		"# rd.driver.blacklist= of the kernel command line, written by rdinit\n";
@@ -34,17 +34,12 @@ int modload_write_blacklist(const char *path, const struct module_names *names)
 		size_t used = strlen(text);
 		(void)snprintf(text + used, sizeof(text) - used, "blacklist %s\n", names->names[i]);
 	}
-	char dir[256];
-	(void)snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir)
-		*slash = '\0';
-	int r = slash && slash != dir ? sys_mkdir_p(dir, 0755) : 0;
-	int fd = r < 0 ? r : sys_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int r = sys_mkdir_p(IMAGE_MODPROBE_DIR, 0755);
+	int fd = r < 0 ? r : sys_open(IMAGE_CMDLINE_BLACKLIST, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		return fd;
 	(void)close(fd);
-	return sys_write_file(path, text);
+	return sys_write_file(IMAGE_CMDLINE_BLACKLIST, text);
 }
 
 /* libkmod logs through syslog by default; the stage decides what is worth saying. */
