@@ -25,6 +25,10 @@ struct drivers_seen {
 		refused[DRIVERS_NOTED_MAX]; /* modules the image has that did not load */
 	unsigned refused_count, refused_dropped;
 	unsigned loaded; /* modules inserted */
+	/* Modules left out (blacklisted, or with an install command), each said once. */
+	char skipped[DRIVERS_NOTED_MAX][MODULE_NAME_MAX];
+	unsigned skipped_count;
+	bool post_done; /* rd.driver.post= loaded: its modules are no longer held back */
 };
 
 /* The marks of the boot's timeline, as logged ("timeline: +N ms ..."). */

@@ -17,6 +17,16 @@ struct cmdline_problem {
 	const char *reason;
 };
 
+#define CMDLINE_MODULES_MAX 16 /* module names of one rd.driver.* list, all its values together */
+#define MODULE_NAME_MAX 64     /* the kernel's MODULE_NAME_LEN is 56 */
+
+/* Module names as rd.driver.blacklist=, .pre= and .post= list them, with '-' written '_' as kmod
+ * writes module names. */
+struct module_names {
+	char names[CMDLINE_MODULES_MAX][MODULE_NAME_MAX];
+	size_t count;
+};
+
 #define LUKS_UUID_MAX 40 /* a UUID with its dashes, and room to spare */
 
 /* LUKS as the command line asks for it, in each peer's words: dracut's and systemd's rd.luks.*,
@@ -90,6 +100,11 @@ struct boot_options {
 	bool resume_ok;
 	bool noresume;			  /* noresume: boot fresh, whatever the swap holds */
 	unsigned long long resume_offset; /* resume_offset=, in pages: a swap file's */
+	struct module_names
+		driver_blacklist; /* rd.driver.blacklist=: never loaded, nor as a dependency */
+	struct module_names driver_pre; /* rd.driver.pre=: loaded before the coldplug */
+	struct module_names
+		driver_post; /* rd.driver.post=: loaded once the uevents settled, not before */
 	struct cmdline_problem problems[CMDLINE_MAX_PROBLEMS];
 	size_t problem_count;
 	unsigned problems_dropped; /* problems past the CMDLINE_MAX_PROBLEMS kept */
@@ -119,6 +134,9 @@ void boot_options_parse(const char *text, struct boot_options *opts);
 /* Sets resume= to value, as the command line would (when it names none, the image's IMAGE_RESUME).
  * Returns 0 or -EINVAL with *reason. */
 int boot_options_resume(struct boot_options *opts, const char *value, const char **reason);
+
+/* Whether list holds name, '-' and '_' taken as the same. */
+bool module_names_contain(const struct module_names *list, const char *name);
 
 /* Seconds to wait for root: -1 forever. Documented order: rootwait (forever) < rootwait=N
  * < rd.timeout=N, the most specific wins; none of them: DEFAULT_ROOT_TIMEOUT_S. */

@@ -6,3 +6,12 @@
  * (0 also when the image has no module index: then all is taken to be built in), -ENOENT when
  * nothing matched, or -errno; logs a refusal. */
 int load_modules(struct boot *boot, const char *alias);
+
+/* Once per boot, before the first search: writes rd.driver.blacklist= where libkmod reads it, opens
+ * libkmod on the image's modules (a warning when it cannot: then all is taken to be built in) and
+ * loads rd.driver.pre=. */
+void drivers_prepare(struct boot *boot);
+
+/* Once per boot, when the uevent queue has first gone empty after the coldplug (dracut's "settled"
+ * initqueue): loads rd.driver.post=, which load_modules() held back until now. */
+void drivers_load_post(struct boot *boot);

@@ -19,6 +19,12 @@
 #define IMAGE_SHELL_HASH "/etc/rdinit/shell-hash"
 /* The shell of rd.shell and rd.break, when the image has one (the rescue hook). */
 #define IMAGE_SHELL "/bin/sh"
+/* The build machine's modprobe.d, as libkmod reads it there (mkrdinit --modprobe-conf): one file per
+ * name, the one that wins. */
+#define IMAGE_MODPROBE_DIR "/etc/modprobe.d"
+/* What /init writes for rd.driver.blacklist=, next to them: the image's root is freed at the switch,
+ * so the real system never reads it (dracut's initramfsblacklist.conf). */
+#define IMAGE_CMDLINE_BLACKLIST IMAGE_MODPROBE_DIR "/rd.driver.blacklist.conf"
 /* Where /init mounts the new root. */
 #define IMAGE_SYSROOT "/sysroot"
 /* PATH for everything /init runs (hooks, the shell, a storage layer's program), and where mkrdinit

@@ -1,5 +1,6 @@
 /* Loading the modules an alias names (a MODALIAS, fs-ext4, dm_mod) and noting for the screen what
- * did not go: an alias of a disk device nothing matched, a module that was there but refused. */
+ * did not go: an alias of a disk device nothing matched, a module that was there but refused; and
+ * the command line's rd.driver.blacklist=, rd.driver.pre= and rd.driver.post=. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,40 @@ static void note_refused(struct drivers_seen *d, const char *alias,
 	(void)snprintf(r->alias, sizeof(r->alias), "%s", alias);
 }
 
+/* Says once per module what modprobe.d or the command line kept out. */
+static void note_skipped(struct boot *boot, const char *alias, const struct module_skip *skip)
+{
+	struct drivers_seen *d = &boot->drivers;
+	if (skip->held) {
+		log_debug(
+			"not loading %s for %s yet: rd.driver.post= loads it once the uevents settled",
+			skip->module, alias);
+		return;
+	}
+	const char *key = skip->softdep ? skip->culprit : skip->module;
+	for (unsigned i = 0; i < d->skipped_count; i++)
+		if (strcmp(d->skipped[i], key) == 0)
+			return;
+	if (d->skipped_count < DRIVERS_NOTED_MAX)
+		(void)snprintf(d->skipped[d->skipped_count++], sizeof(d->skipped[0]), "%s", key);
+	const char *by = module_names_contain(&boot->opts.driver_blacklist, skip->culprit)
+		? "rd.driver.blacklist="
+		: "modprobe.d or modprobe.blacklist=";
+	if (skip->install)
+		log_warning(
+			"not loading %s for %s: modprobe.d gives %s an install command, and rdinit "
+			"runs none",
+			skip->module, alias, skip->culprit);
+	else if (skip->softdep)
+		log_notice("loading %s for %s without its softdep %s: blacklisted (%s)",
+			   skip->module, alias, skip->culprit, by);
+	else if (strcmp(skip->module, skip->culprit) == 0)
+		log_warning("not loading %s for %s: blacklisted (%s)", skip->module, alias, by);
+	else
+		log_warning("not loading %s for %s: it needs %s, which is blacklisted (%s)",
+			    skip->module, alias, skip->culprit, by);
+}
+
 int load_modules(struct boot *boot, const char *alias)
 {
 	/* Without a module index (an image with no modules, for a kernel with every driver built in)
@@ -46,7 +81,11 @@ int load_modules(struct boot *boot, const char *alias)
 		return 0;
 	uint64_t start = timeline_now_ms();
 	struct module_refusal refusal = { 0 };
-	int r = modload_alias(boot->kmod, alias, &refusal);
+	struct module_skip skip = { 0 };
+	const struct module_names *held = boot->drivers.post_done ? NULL : &boot->opts.driver_post;
+	int r = modload_alias(boot->kmod, alias, held, &refusal, &skip);
+	if (skip.module[0])
+		note_skipped(boot, alias, &skip);
 	if (r > 0) {
 		boot->drivers.loaded += (unsigned)r;
 		log_debug("loaded %d module(s) for %s in %llu ms", r, alias,
@@ -61,4 +100,41 @@ int load_modules(struct boot *boot, const char *alias)
 		log_warning("unable to load the module for %s: %s", alias, strerror(-r));
 	}
 	return r;
+}
+
+/* option's modules by name, as dracut's `modprobe NAME` loads them. */
+static void load_listed(struct boot *boot, const char *option, const struct module_names *list)
+{
+	for (size_t i = 0; i < list->count && boot->kmod; i++) {
+		int r = load_modules(boot, list->names[i]);
+		if (r == -ENOENT)
+			log_warning("%s%s: the image has no module of that name", option,
+				    list->names[i]);
+		else if (r > 0)
+			log_info("%s%s: loaded %d module(s)", option, list->names[i], r);
+	}
+}
+
+void drivers_prepare(struct boot *boot)
+{
+	const struct module_names *blacklist = &boot->opts.driver_blacklist;
+	int r = blacklist->count ? modload_write_blacklist(blacklist) : 0;
+	if (r < 0)
+		log_warning("unable to write rd.driver.blacklist= to " IMAGE_CMDLINE_BLACKLIST
+			    ": %s; those modules are not kept out",
+			    strerror(-r));
+	r = modload_open(&boot->kmod);
+	if (r < 0)
+		log_warning(
+			"unable to open the module index for this kernel: %s; loading no drivers",
+			strerror(-r));
+	load_listed(boot, "rd.driver.pre=", &boot->opts.driver_pre);
+}
+
+void drivers_load_post(struct boot *boot)
+{
+	if (boot->drivers.post_done)
+		return;
+	boot->drivers.post_done = true;
+	load_listed(boot, "rd.driver.post=", &boot->opts.driver_post);
 }

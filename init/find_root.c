@@ -288,6 +288,11 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 	char incomplete[192] = "";
 	for (;;) {
 		drain_uevents(s, fd);
+		/* The coldplug's events handled: dracut's settled initqueue, where rd.driver.post= loads. */
+		if (!boot->drivers.post_done) {
+			drivers_load_post(boot);
+			continue;
+		}
 		resume_if_asked(boot);
 		match_root(boot);
 		bool complete = boot->root_found &&
@@ -360,7 +365,8 @@ static int fail_ambiguous(struct boot *boot, const char *first, const char *how,
 			 boot->opts.root, first, how, second);
 }
 
-/* Once per boot, before the first search: what the command line and the image ask to say. */
+/* Once per boot, before the first search: what the command line and the image ask to say and
+ * load. */
 static void prepare_search(struct boot *boot)
 {
 	if (boot->opts.rootdelay_s > 0) {
@@ -374,11 +380,7 @@ static void prepare_search(struct boot *boot)
 			"this image was built for kernel %s, but %s is running: its modules will "
 			"not load (rebuild it with mkrdinit -k %s)",
 			built_for, running, running);
-	int r = modload_open(&boot->kmod);
-	if (r < 0)
-		log_warning(
-			"unable to open the module index for this kernel: %s; loading no drivers",
-			strerror(-r));
+	drivers_prepare(boot);
 }
 
 int find_root(struct boot *boot)

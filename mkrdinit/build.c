@@ -313,8 +313,68 @@ static int add_module_files(const struct options *opts, const char *kver,
 	return r;
 }
 
+/* The modprobe.d libkmod reads here (or --modprobe-conf's), for the image and the resolving; nothing with
+ * --no-modprobe-conf. */
+static int read_modprobe_conf(const struct options *opts, struct modprobe_conf *conf)
+{
+	if (opts->no_modprobe_conf)
+		return 0;
+	const char *const *dirs = modules_default_modprobe_dirs;
+	size_t n_dirs = 0;
+	while (dirs[n_dirs])
+		n_dirs++;
+	if (opts->n_modprobe_dirs) {
+		dirs = opts->modprobe_dirs;
+		n_dirs = opts->n_modprobe_dirs;
+	}
+	char err[1024] = "";
+	int r = modprobe_conf_read(dirs, n_dirs, conf, err, sizeof(err));
+	if (r < 0)
+		complain("%s", err);
+	return r;
+}
+
+/* /init runs no install commands (PID 1 runs no command line of the build machine's): said for each. */
+static void warn_install_lines(const struct modprobe_file *file)
+{
+	size_t number = 1;
+	for (const char *line = file->data; line < file->data + file->len; number++) {
+		size_t len = strcspn(line, "\n");
+		char text[256], command[8], module[64];
+		(void)snprintf(text, sizeof(text), "%.*s", (int)len, line);
+		if (sscanf(text, " %7s %63s", command, module) == 2 &&
+		    strcmp(command, "install") == 0)
+			warn("%s:%zu: /init runs no install commands: it will not load %s from the image",
+			     file->path, number, module);
+		line += len + 1;
+	}
+}
+
+/* Each modprobe.d file in IMAGE_MODPROBE_DIR; an install line is said, as /init will not run it. */
+static int add_modprobe_conf(const struct modprobe_conf *conf, struct image *img)
+{
+	int r = 0;
+	for (size_t i = 0; i < conf->n_files && r == 0; i++) {
+		const struct modprobe_file *file = &conf->files[i];
+		char *path;
+		if (asprintf(&path, "%s/%s", &IMAGE_MODPROBE_DIR[1], file->name) < 0)
+			return -ENOMEM;
+		if (strcmp(path, &IMAGE_CMDLINE_BLACKLIST[1]) == 0)
+			warn("%s: /init writes rd.driver.blacklist= to a file of that name; left out",
+			     file->path);
+		else
+			r = image_add_data(img, path, file->data, file->len, 0644,
+					   PART_MODULE_CONFIG, file->path);
+		free(path);
+		warn_install_lines(file);
+	}
+	if (r < 0)
+		complain("unable to add modprobe.d to the image: %s", strerror(-r));
+	return r;
+}
+
 /* The `module` lines (with --host-only, what sysfs says instead of the hostonly hooks' lines) resolved in the
- * kernel's tree, with their firmware and the image's own indexes. */
+ * kernel's tree, with their firmware, the image's own indexes and the machine's modprobe.d. */
 static int add_modules(const struct options *opts, const struct manifest *m,
 		       const bool *hostonly_line, const struct hostonly_set *detected,
 		       struct image *img, struct build_notes *notes)
@@ -326,15 +386,18 @@ static int add_modules(const struct options *opts, const struct manifest *m,
 	char *tree = NULL;
 	struct module_set set = { 0 };
 	struct module_indexes indexes = { 0 };
+	struct modprobe_conf conf = { 0 };
 	char err[1024] = "";
 
 	int r = gather_requests(opts, m, hostonly_line, detected, &requests, &n_requests, notes);
 	if (r == 0 && n_requests > 0)
 		r = find_module_tree(opts, &uts, &kver, &tree);
+	if (r == 0 && n_requests > 0)
+		r = read_modprobe_conf(opts, &conf);
 	if (r < 0 || n_requests == 0)
 		goto cleanup;
 
-	r = modules_resolve(tree, requests, n_requests, &set, err, sizeof(err));
+	r = modules_resolve(tree, &conf, requests, n_requests, &set, err, sizeof(err));
 	if (r == 0) {
 		report_host_only(opts, detected, requests, n_requests, tree, notes);
 		r = modules_build_indexes(tree, kver, &set, opts->depmod, &indexes, err,
@@ -344,8 +407,11 @@ static int add_modules(const struct options *opts, const struct manifest *m,
 		complain("%s", err[0] ? err : strerror(-r));
 	else
 		r = add_module_files(opts, kver, &set, &indexes, img, notes);
+	if (r == 0)
+		r = add_modprobe_conf(&conf, img);
 
 cleanup:
+	modprobe_conf_free(&conf);
 	module_set_free(&set);
 	module_indexes_free(&indexes);
 	free(requests);

@@ -25,6 +25,7 @@ enum image_part {
 	PART_MODULES,	     /* kernel modules */
 	PART_FIRMWARE,	     /* firmware the modules name */
 	PART_MODULE_INDEXES, /* modules.* made by depmod, and the kernel-version note */
+	PART_MODULE_CONFIG,  /* the build machine's modprobe.d */
 	PART_COUNT,
 };
 

@@ -245,8 +245,9 @@ static int resolve_request(struct resolver *rs, struct module_request *request)
 	return r;
 }
 
-int modules_resolve(const char *tree, struct module_request *requests, size_t n_requests,
-		    struct module_set *out, char *err, size_t err_size)
+int modules_resolve(const char *tree, const struct modprobe_conf *conf,
+		    struct module_request *requests, size_t n_requests, struct module_set *out,
+		    char *err, size_t err_size)
 {
 	/* libkmod looks names up in the binary indexes only; without them every name would be "not found". */
 	char *dep_bin;
@@ -261,11 +262,18 @@ int modules_resolve(const char *tree, struct module_request *requests, size_t n_
 	if (r < 0)
 		return r;
 
-	/* No configuration paths: the build machine's modprobe.d says nothing about the image. libkmod still reads
-	 * the tree's own modules.softdep, which is where ext4's "softdep pre: crypto-crc32c" lives. */
-	static const char *const no_config[] = { NULL };
+	/* The files that go in the image, each named by its path: libkmod reads a file given as a path as one of its
+	 * folder, and with no paths it reads none. It also reads the tree's own modules.softdep, which is where
+	 * ext4's "softdep pre: crypto-crc32c" lives. */
+	size_t n_paths = conf ? conf->n_files : 0;
+	const char **paths = calloc(n_paths + 1, sizeof(*paths));
+	if (!paths)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_paths; i++)
+		paths[i] = conf->files[i].path;
 	struct resolver rs = { .tree = tree, .set = out, .err = err, .err_size = err_size };
-	rs.ctx = kmod_new(tree, no_config);
+	rs.ctx = kmod_new(tree, paths);
+	free(paths);
 	if (!rs.ctx) {
 		(void)snprintf(err, err_size, "unable to open module tree %s with libkmod", tree);
 		return -ENOMEM;
@@ -280,6 +288,97 @@ int modules_resolve(const char *tree, struct module_request *requests, size_t n_
 	free(rs.visited);
 	(void)kmod_unref(rs.ctx);
 	return r;
+}
+
+const char *const modules_default_modprobe_dirs[] = {
+	"/etc/modprobe.d",     "/run/modprobe.d", "/usr/local/lib/modprobe.d",
+	"/usr/lib/modprobe.d", "/lib/modprobe.d", NULL,
+};
+
+static int modprobe_file_compare(const void *a, const void *b)
+{
+	const struct modprobe_file *x = a, *y = b;
+	return strcmp(x->name, y->name);
+}
+
+static bool has_conf_file(const struct modprobe_conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->n_files; i++)
+		if (strcmp(conf->files[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The *.conf files of DIR that no earlier folder had, as libkmod's conf_files_list() takes them. */
+static int read_modprobe_dir(const char *dir, struct modprobe_conf *out, char *err, size_t err_size)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		int r = -errno;
+		(void)snprintf(err, err_size, "unable to read modprobe.d folder %s: %s", dir,
+			       strerror(-r));
+		return r;
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0 ||
+		    has_conf_file(out, de->d_name))
+			continue;
+		struct modprobe_file file = { .name = strdup(de->d_name) };
+		if (!file.name || asprintf(&file.path, "%s/%s", dir, de->d_name) < 0) {
+			free(file.name);
+			r = -ENOMEM;
+			break;
+		}
+		struct stat st;
+		if (stat(file.path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			free(file.name);
+			free(file.path);
+			continue; /* libkmod says "Directories inside directories are not supported" */
+		}
+		r = read_whole_file(file.path, &file.data, &file.len);
+		if (r == 0)
+			r = grow_array((void **)&out->files, &out->capacity, out->n_files + 1,
+				       sizeof(*out->files));
+		if (r < 0) {
+			(void)snprintf(err, err_size, "unable to read %s: %s", file.path,
+				       strerror(-r));
+			free(file.name);
+			free(file.path);
+			free(file.data);
+			break;
+		}
+		out->files[out->n_files++] = file;
+	}
+	(void)closedir(d);
+	return r;
+}
+
+int modprobe_conf_read(const char *const *dirs, size_t n_dirs, struct modprobe_conf *out, char *err,
+		       size_t err_size)
+{
+	int r = 0;
+	for (size_t i = 0; i < n_dirs && r == 0; i++)
+		r = read_modprobe_dir(dirs[i], out, err, err_size);
+	/* readdir() order depends on the file system; the image must not. */
+	if (r == 0 && out->n_files)
+		qsort(out->files, out->n_files, sizeof(*out->files), modprobe_file_compare);
+	return r;
+}
+
+void modprobe_conf_free(struct modprobe_conf *conf)
+{
+	for (size_t i = 0; i < conf->n_files; i++) {
+		free(conf->files[i].name);
+		free(conf->files[i].path);
+		free(conf->files[i].data);
+	}
+	free(conf->files);
+	*conf = (struct modprobe_conf){ 0 };
 }
 
 int modules_find_tree(const char *root, const char *kver, char **tree)

@@ -39,15 +39,41 @@ struct module_indexes {
 	size_t capacity;
 };
 
+/* The build machine's modprobe.d: one file per name, the one libkmod reads. */
+struct modprobe_file {
+	char *name; /* "blacklist.conf" */
+	char *path; /* "/etc/modprobe.d/blacklist.conf" */
+	char *data; /* its content: a link to /dev/null (a file masked) is empty */
+	size_t len;
+};
+
+struct modprobe_conf {
+	struct modprobe_file *files; /* sorted by name */
+	size_t n_files;
+	size_t capacity;
+};
+
+/* The folders libkmod reads modprobe.d files from, in its order of precedence, NULL-terminated. */
+extern const char *const modules_default_modprobe_dirs[];
+
+/* Reads the *.conf files of DIRS (N_DIRS of them) as libkmod does: in order of precedence, a name in an earlier
+ * folder hides the same name in the later ones (/etc overrides /usr/lib); names starting with '.' and folders are
+ * skipped; a folder that does not exist holds nothing. Returns 0 or -errno with ERR filled in. */
+int modprobe_conf_read(const char *const *dirs, size_t n_dirs, struct modprobe_conf *out, char *err,
+		       size_t err_size);
+void modprobe_conf_free(struct modprobe_conf *conf);
+
 /* Finds, with libkmod and TREE's indexes (TREE is MODULES_DIR/KVER), every module file that `modprobe NAME` would
  * load for each request: the modules.dep closure and the pre and post softdeps, recursively, each with the
  * firmware names of its modinfo. Builtin modules need no file and are left out. TREE must be a canonical absolute path, as realpath() gives: libkmod names files below
- * it, and their path below it is their path in the image. Host modprobe.d configuration is not read: it describes
- * the build machine, not the image. Returns 0, or -ENOENT (a request names nothing in TREE, or TREE has no
+ * it, and their path below it is their path in the image. CONF (NULL: none) is the modprobe.d libkmod reads, as
+ * /init's will in the image: its softdeps and aliases bring modules in; a blacklisted module is not left out, as
+ * dracut does not (/init keeps it from loading). Returns 0, or -ENOENT (a request names nothing in TREE, or TREE has no
  * modules.dep.bin), -EINVAL (TREE's indexes name a module without a file in it) or another -errno, with ERR
  * filled in. */
-int modules_resolve(const char *tree, struct module_request *requests, size_t n_requests,
-		    struct module_set *out, char *err, size_t err_size);
+int modules_resolve(const char *tree, const struct modprobe_conf *conf,
+		    struct module_request *requests, size_t n_requests, struct module_set *out,
+		    char *err, size_t err_size);
 
 /* Builds the image's own modules.* indexes: copies SET's files and TREE's modules.builtin, modules.builtin.modinfo
  * and the lines of modules.order for SET into a scratch folder, runs DEPMOD (a program name or path) on it and

@@ -61,6 +61,10 @@ static const char usage_text[] =
 	"                             Debian's passwd makes it), SHA-512 ($6$) or SHA-256 ($5$) crypt\n"
 	"      --shell-hash-from=FILE the same, from the first line of FILE\n"
 	"      --shadow=FILE          where --shell=password without a hash reads root's (default: /etc/shadow)\n"
+	"      --modprobe-conf=DIR    a modprobe.d folder to take instead of this machine's (/etc/modprobe.d,\n"
+	"                             /run/modprobe.d, /usr/local/lib/modprobe.d, /usr/lib/modprobe.d,\n"
+	"                             /lib/modprobe.d); given again, another, in order of precedence\n"
+	"      --no-modprobe-conf     put no modprobe.d in the image, and resolve modules without it\n"
 	"      --list                 write a gen_init_cpio list of the image instead of the image, for the kernel's\n"
 	"                             CONFIG_INITRAMFS_SOURCE: every file an absolute path on this machine\n"
 	"      --list-dir=DIR         with --list: where the files mkrdinit generates (module indexes, the kernel\n"
@@ -94,7 +98,11 @@ static const char usage_text_after_stages[] =
 	"intact, compressed or not: .ko, .ko.xz, .ko.zst, .ko.gz); builtin modules need no file. Each firmware file a\n"
 	"module's modinfo names comes from the firmware folder (as NAME, NAME.xz or NAME.zst, as it is) to\n"
 	"/lib/firmware/; a missing one is a warning. The image also gets\n"
-	"its own modules.* indexes, made by depmod, and " IMAGE_KERNEL_VERSION ".\n"
+	"its own modules.* indexes, made by depmod, and " IMAGE_KERNEL_VERSION
+	", and this machine's modprobe.d in\n" IMAGE_MODPROBE_DIR
+	": each *.conf file that libkmod reads (a name in /etc hides the same name in\n"
+	"/usr/lib), whose softdeps and aliases bring modules in as they do for `modprobe`; its blacklist leaves\n"
+	"nothing out, /init keeps those modules from loading; /init runs no install commands (said here).\n"
 	"`binary` takes a program of this machine (an absolute path, or a bare name looked for in " IMAGE_PATH
 	")\n"
 	"with the shared libraries and the loader it needs, as the loader's --list (ldd) names them, each at its own\n"
@@ -145,6 +153,8 @@ enum {
 	OPTION_SHELL_HASH,
 	OPTION_SHELL_HASH_FROM,
 	OPTION_SHADOW,
+	OPTION_MODPROBE_CONF,
+	OPTION_NO_MODPROBE_CONF,
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -236,6 +246,8 @@ void parse_options(int argc, char **argv, struct options *opts)
 		{ "shell-hash", required_argument, NULL, OPTION_SHELL_HASH },
 		{ "shell-hash-from", required_argument, NULL, OPTION_SHELL_HASH_FROM },
 		{ "shadow", required_argument, NULL, OPTION_SHADOW },
+		{ "modprobe-conf", required_argument, NULL, OPTION_MODPROBE_CONF },
+		{ "no-modprobe-conf", no_argument, NULL, OPTION_NO_MODPROBE_CONF },
 		{ "list", no_argument, NULL, OPTION_LIST },
 		{ "list-dir", required_argument, NULL, OPTION_LIST_DIR },
 		{ "help", no_argument, NULL, 'h' },
@@ -257,7 +269,8 @@ void parse_options(int argc, char **argv, struct options *opts)
 		.shadow = "/etc/shadow",
 	};
 	opts->defines = calloc((size_t)argc, sizeof(*opts->defines));
-	if (!opts->defines) {
+	opts->modprobe_dirs = calloc((size_t)argc, sizeof(*opts->modprobe_dirs));
+	if (!opts->defines || !opts->modprobe_dirs) {
 		complain("unable to parse options: %s", strerror(ENOMEM));
 		exit(EXIT_BAD_INPUT);
 	}
@@ -345,6 +358,14 @@ void parse_options(int argc, char **argv, struct options *opts)
 		case OPTION_SHADOW:
 			opts->shadow = optarg;
 			break;
+		case OPTION_MODPROBE_CONF:
+			if (!*optarg)
+				usage_error("--modprobe-conf: expected a folder, got ''");
+			opts->modprobe_dirs[opts->n_modprobe_dirs++] = optarg;
+			break;
+		case OPTION_NO_MODPROBE_CONF:
+			opts->no_modprobe_conf = true;
+			break;
 		case OPTION_LIST:
 			opts->list = true;
 			break;
@@ -379,6 +400,8 @@ void parse_options(int argc, char **argv, struct options *opts)
 			    opts->shell_hash ? "" : "-from");
 	if (opts->shell_hash && opts->shell_hash_from)
 		usage_error("--shell-hash and --shell-hash-from: give one of them");
+	if (opts->no_modprobe_conf && opts->n_modprobe_dirs)
+		usage_error("--no-modprobe-conf and --modprobe-conf: choose one");
 	if (opts->list_dir && !opts->list)
 		usage_error("--list-dir goes with --list");
 	if (!opts->list && strcmp(opts->output, "-") == 0 && isatty(STDOUT_FILENO))
@@ -398,5 +421,6 @@ void parse_options(int argc, char **argv, struct options *opts)
 void options_free(struct options *opts)
 {
 	free(opts->defines);
+	free(opts->modprobe_dirs);
 	free(opts->default_list_dir);
 }

@@ -1,4 +1,5 @@
-/* summary: what went into the image, part by part (files, hooks, binaries, modules, firmware, module indexes), the
+/* summary: what went into the image, part by part (files, hooks, binaries, modules, firmware, module indexes,
+ * modprobe.d), the
  * other entries and the total, and what was written: the archive's size before and after compression, or the
  * list's. */
 #include <stdint.h>
@@ -12,9 +13,13 @@ void print_summary(const struct options *opts, const struct image *img,
 		   const struct newc_stats *stats, const struct build_notes *notes)
 {
 	static const char *const part_names[PART_COUNT] = {
-		[PART_FILES] = "files",	      [PART_HOOKS] = "hooks",
-		[PART_BINARIES] = "binaries", [PART_MODULES] = "modules",
-		[PART_FIRMWARE] = "firmware", [PART_MODULE_INDEXES] = "module indexes",
+		[PART_FILES] = "files",
+		[PART_HOOKS] = "hooks",
+		[PART_BINARIES] = "binaries",
+		[PART_MODULES] = "modules",
+		[PART_FIRMWARE] = "firmware",
+		[PART_MODULE_INDEXES] = "module indexes",
+		[PART_MODULE_CONFIG] = "modprobe.d",
 	};
 	size_t count[PART_COUNT] = { 0 }, dirs = 0, nodes = 0, links = 0, pipes = 0, sockets = 0,
 	       total_count = 0;

@@ -585,6 +585,77 @@ static int on_noresume(struct boot_options *opts, const char *value, const char 
 	return on_flag(&opts->noresume, value, reason);
 }
 
+/* kmod takes '-' and '_' in a module name as the same. */
+static char module_name_char(char c)
+{
+	return c == '-' ? '_' : c;
+}
+
+bool module_names_contain(const struct module_names *list, const char *name)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const char *a = list->names[i], *b = name;
+		while (*a && module_name_char(*a) == module_name_char(*b))
+			a++, b++;
+		if (!*a && !*b)
+			return true;
+	}
+	return false;
+}
+
+/* rd.driver.blacklist=, .pre= and .post=: module names separated by ',', in one or several values,
+ * as dracut takes them. A bad name is left out and said, the good ones around it still count: one
+ * typo must not let a blacklisted module load. */
+static int on_module_names(struct module_names *list, const char *value, const char **reason)
+{
+	if (!value || !*value) {
+		*reason = "expected module names separated by ','";
+		return -EINVAL;
+	}
+	int r = 0;
+	for (const char *p = value;; p++) {
+		size_t len = strcspn(p, ",");
+		char name[MODULE_NAME_MAX];
+		if (len == 0 || len >= MODULE_NAME_MAX ||
+		    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") <
+			    len) {
+			*reason =
+				"ignored a name that is empty, too long or not a module name (letters, "
+				"digits, '_' and '-')";
+			r = -EINVAL;
+		} else {
+			for (size_t i = 0; i < len; i++)
+				name[i] = module_name_char(p[i]);
+			name[len] = '\0';
+			bool known = module_names_contain(list, name);
+			if (!known && list->count == CMDLINE_MODULES_MAX) {
+				*reason = "more than 16 module names: the rest ignored";
+				return -E2BIG;
+			}
+			if (!known)
+				memcpy(list->names[list->count++], name, len + 1);
+		}
+		p += len;
+		if (!*p)
+			return r;
+	}
+}
+
+static int on_rd_driver_blacklist(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_module_names(&opts->driver_blacklist, value, reason);
+}
+
+static int on_rd_driver_pre(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_module_names(&opts->driver_pre, value, reason);
+}
+
+static int on_rd_driver_post(struct boot_options *opts, const char *value, const char **reason)
+{
+	return on_module_names(&opts->driver_post, value, reason);
+}
+
 static const struct {
 	const char *name;
 	option_handler *handle;
@@ -627,6 +698,9 @@ static const struct {
 	{ "resume", on_resume },
 	{ "resume_offset", on_resume_offset },
 	{ "noresume", on_noresume },
+	{ "rd.driver.blacklist", on_rd_driver_blacklist },
+	{ "rd.driver.pre", on_rd_driver_pre },
+	{ "rd.driver.post", on_rd_driver_post },
 };
 
 static void note_problem(struct boot_options *opts, const char *name, const char *reason)

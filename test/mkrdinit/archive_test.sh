@@ -18,7 +18,8 @@
 # an alias brings every module it stands for, that builtin modules need no file, that module files are copied
 # byte for byte (signatures intact), that the image's own indexes answer modprobe as the tree's do, that the
 # firmware a module names comes along (a missing one is a warning), the --list round trip with generated
-# files, and --host-only on a sysfs tree made here.
+# files, the modprobe.d that goes in (and --modprobe-conf, --no-modprobe-conf), and --host-only on a sysfs tree
+# made here.
 #
 # hooks: needs the kernel's modules too. Builds every hook in HOOKS_DIR (each with base), checks that the rescue
 # hook's applets are in this machine's busybox, and builds an image of all hooks twice for identical bytes.
@@ -196,6 +197,7 @@ basic_tests() {
 			mkrdinit: modules 0 files 0 bytes
 			mkrdinit: firmware 0 files 0 bytes
 			mkrdinit: module indexes 0 files 0 bytes
+			mkrdinit: modprobe.d 0 files 0 bytes
 			mkrdinit: other 9 folders, 2 device nodes, 1 symlinks, 1 pipes, 1 sockets
 			mkrdinit: total 4 files $((init_size + payload_size + check_size)) bytes
 			mkrdinit: wrote $tmp/a.img: 18 entries, $image_size bytes of cpio, uncompressed
@@ -507,6 +509,67 @@ list_module_tests() {
 		"$tmp/none" -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --list "$tmp/hooks/ext4-list"
 }
 
+# modprobe.d: the files libkmod would read (an earlier folder's name hides a later one's) go to /etc/modprobe.d
+# of the image, and mkrdinit resolves modules with them: a softdep brings its module in, an alias names one, a
+# blacklisted module is not left out (as dracut); --no-modprobe-conf puts none in and resolves without them.
+modprobe_conf_tests() {
+	local conf=$tmp/modprobe
+	mkdir -p "$conf/etc" "$conf/lib/sub.conf" "$tmp/hooks/conf-ext4" "$tmp/hooks/conf-alias"
+	printf 'blacklist mbcache\nsoftdep ext4 post: loop\ninstall floppy /bin/true\n' >"$conf/etc/local.conf"
+	printf 'options loop max_loop=4\n' >"$conf/lib/local.conf"
+	printf 'alias rdinit-test-disk virtio_blk\n' >"$conf/lib/aliases.conf"
+	printf 'blacklist ext4\n' >"$conf/lib/.hidden.conf"
+	printf 'blacklist ext4\n' >"$conf/lib/not-a-conf"
+	printf 'module ext4\n' >"$tmp/hooks/conf-ext4/manifest"
+	printf 'module rdinit-test-disk\n' >"$tmp/hooks/conf-alias/manifest"
+	local dirs=(--modprobe-conf "$conf/etc" --modprobe-conf "$conf/lib" --modprobe-conf "$conf/none")
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" "${dirs[@]}" -o "$tmp/conf.img" "$tmp/hooks/conf-ext4"
+	if [[ $rc -ne 0 ]]; then
+		fail "modprobe.d: builds" "exit status $rc" "stderr: $(cat "$tmp/stderr")"
+		return
+	fi
+	local listed
+	listed=$(cpio -it --quiet <"$tmp/conf.img")
+	check "modprobe.d: the image's /etc/modprobe.d holds exactly aliases.conf and local.conf" \
+		bash -c "[[ \$(grep '^etc/modprobe.d/' <<<'$listed' | tr '\n' ' ') == 'etc/modprobe.d/aliases.conf etc/modprobe.d/local.conf ' ]]"
+	check "modprobe.d: local.conf is the first folder's, which hides the second's" \
+		cmp <(cpio -i --to-stdout --quiet etc/modprobe.d/local.conf <"$tmp/conf.img") "$conf/etc/local.conf"
+	check "modprobe.d: its softdep brings loop in" grep -q "^lib/modules/$RDINIT_KVER/.*/loop\.ko" <<<"$listed"
+	local expected actual
+	expected=$(modprobe -C "$conf/etc" -d "$tmp/base" -S "$RDINIT_KVER" --show-depends ext4 |
+		awk '$1 == "insmod" { print $2 }' | sed "s|^$tmp/base/lib/modules/$RDINIT_KVER/||" | sort -u)
+	actual=$(image_files "$tmp/conf.img")
+	if [[ -n $expected && $actual == "$expected" ]]; then
+		pass "modprobe.d: the image holds what modprobe -C lists for ext4 with that configuration"
+	else
+		fail "modprobe.d: the image holds what modprobe -C lists for ext4 with that configuration" "expected:" $expected "got:" $actual
+	fi
+	check "modprobe.d: the blacklisted dependency mbcache is still in the image (/init keeps it out)" \
+		grep -q "^lib/modules/$RDINIT_KVER/.*/mbcache\.ko" <<<"$listed"
+	check "modprobe.d: the summary counts 2 files" grep -q '^mkrdinit: modprobe.d *2 files' "$tmp/stderr"
+	check "modprobe.d: the install line is a warning naming the file, the line and the module" \
+		grep -q "^mkrdinit: warning: $conf/etc/local.conf:3: /init runs no install commands: it will not load floppy from the image" "$tmp/stderr"
+
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" "${dirs[@]}" -o "$tmp/conf-alias.img" "$tmp/hooks/conf-alias"
+	check "modprobe.d: an alias of modprobe.d names a module" \
+		bash -c "[[ $rc -eq 0 ]] && cpio -it --quiet <'$tmp/conf-alias.img' | grep -q '/virtio_blk\.ko'"
+
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --no-modprobe-conf -o "$tmp/noconf.img" "$tmp/hooks/conf-ext4"
+	check "--no-modprobe-conf: no /etc/modprobe.d in the image" \
+		bash -c "[[ $rc -eq 0 ]] && ! cpio -it --quiet <'$tmp/noconf.img' | grep -q '^etc/modprobe.d'"
+	check "--no-modprobe-conf: no softdep of modprobe.d brings loop in" \
+		bash -c "! cpio -it --quiet <'$tmp/noconf.img' | grep -q '/loop\.ko'"
+	expect_failure "--no-modprobe-conf with --modprobe-conf is bad usage" 2 "--no-modprobe-conf and --modprobe-conf: choose one" \
+		"$tmp/both.img" --no-modprobe-conf --modprobe-conf "$conf/etc" -o "$tmp/both.img" "$tmp/hooks/conf-ext4"
+
+	# By default, this machine's: each name once, the first of libkmod's folders that has it.
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/hostconf.img" "$tmp/hooks/conf-ext4"
+	expected=$(for d in /etc/modprobe.d /run/modprobe.d /usr/local/lib/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d; do
+		ls -1 "$d" 2>/dev/null | grep -v '^\.' | grep '.\.conf$'; done | sort -u | sed 's|^|etc/modprobe.d/|')
+	check "modprobe.d: by default the image has this machine's files ($(wc -w <<<"$expected"))" \
+		bash -c "[[ $rc -eq 0 && \"\$(cpio -it --quiet <'$tmp/hostconf.img' | grep '^etc/modprobe.d/' | sort)\" == '$expected' ]]"
+}
+
 # A sysfs tree as the kernel makes it for a virtio disk (vda1 on vda on virtio2 on PCI 0000:00:04.0), and a
 # device-mapper device (dm-0, a dm-crypt mapping) resting on vda1.
 make_sysfs() {
@@ -770,6 +833,7 @@ modules_tests() {
 	fi
 
 	firmware_tests
+	modprobe_conf_tests
 	list_module_tests
 	host_only_tests
 

@@ -327,8 +327,67 @@ static void test_usr(void)
 	      "a malformed mount.usr= is named as a problem");
 }
 
+/* dracut's rd.driver.blacklist=, rd.driver.pre= and rd.driver.post=: comma lists, repeatable, '-' as '_'. */
+static void test_driver_options(void)
+{
+	struct boot_options o;
+	boot_options_parse(
+		"root=/dev/vda1 rd.driver.blacklist=virtio-blk,e1000 "
+		"rd.driver.blacklist=floppy rd.driver.pre=loop rd.driver.post=dm-mod,raid1",
+		&o);
+	CHECK(o.problem_count == 0, "good rd.driver.* values raise no problem");
+	CHECK(o.driver_blacklist.count == 3, "rd.driver.blacklist= twice: 3 names (%zu)",
+	      o.driver_blacklist.count);
+	CHECK_STR(o.driver_blacklist.names[0], "virtio_blk",
+		  "'-' is kept as '_', as kmod names it");
+	CHECK_STR(o.driver_blacklist.names[2], "floppy",
+		  "a second rd.driver.blacklist= adds to the first");
+	CHECK(module_names_contain(&o.driver_blacklist, "virtio-blk") &&
+		      module_names_contain(&o.driver_blacklist, "virtio_blk") &&
+		      !module_names_contain(&o.driver_blacklist, "virtio"),
+	      "a name matches with '-' or '_', and only whole");
+	CHECK(o.driver_pre.count == 1 && strcmp(o.driver_pre.names[0], "loop") == 0,
+	      "rd.driver.pre=");
+	CHECK(o.driver_post.count == 2 && strcmp(o.driver_post.names[0], "dm_mod") == 0 &&
+		      strcmp(o.driver_post.names[1], "raid1") == 0,
+	      "rd.driver.post=");
+
+	boot_options_parse("root=/dev/vda1 rd.driver.blacklist=a,a,a-b rd.driver.blacklist=a_b",
+			   &o);
+	CHECK(o.driver_blacklist.count == 2 && o.problem_count == 0,
+	      "a name given twice is kept once (%zu)", o.driver_blacklist.count);
+
+	boot_options_parse("root=/dev/vda1 rd.driver.blacklist rd.driver.pre= rd.driver.post", &o);
+	CHECK(problem(&o, "rd.driver.blacklist") && problem(&o, "rd.driver.pre") &&
+		      problem(&o, "rd.driver.post"),
+	      "an empty or missing value is a problem naming the option");
+
+	boot_options_parse("root=/dev/vda1 rd.driver.blacklist=good,ba/d,,also_good,x.ko", &o);
+	CHECK(problem(&o, "rd.driver.blacklist") && o.driver_blacklist.count == 2 &&
+		      strcmp(o.driver_blacklist.names[0], "good") == 0 &&
+		      strcmp(o.driver_blacklist.names[1], "also_good") == 0,
+	      "bad names ('/', '.', empty) are said and left out, the good ones kept");
+	CHECK(o.root_ok, "and the boot goes on: root= still read");
+
+	char many[1024] = "rd.driver.pre=";
+	for (int i = 0; i < 20; i++)
+		(void)snprintf(many + strlen(many), sizeof(many) - strlen(many), "%sm%d",
+			       i ? "," : "", i);
+	boot_options_parse(many, &o);
+	CHECK(o.driver_pre.count == CMDLINE_MODULES_MAX && problem(&o, "rd.driver.pre"),
+	      "past %d names the rest is ignored, and said", CMDLINE_MODULES_MAX);
+
+	char longname[128] = "rd.driver.post=";
+	memset(longname + 15, 'x', MODULE_NAME_MAX);
+	longname[15 + MODULE_NAME_MAX] = '\0';
+	boot_options_parse(longname, &o);
+	CHECK(o.driver_post.count == 0 && problem(&o, "rd.driver.post"),
+	      "a name longer than a module's is refused");
+}
+
 int main(void)
 {
+	test_driver_options();
 	test_overlong();
 	test_splitting();
 	test_options();

@@ -29,6 +29,20 @@ fi
 
 # ok, not_ok, expect, reject and new_log: a missing or empty serial log fails every check of it.
 . "$top/test/vm/tap.sh"
+# expect_order DESCRIPTION PATTERN...: the first lines that match each extended regexp come in that order.
+expect_order() {
+	local description=$1 previous=0 line pattern
+	shift
+	for pattern in "$@"; do
+		line=$(grep -anE -- "$pattern" "$log" | head -n 1 | cut -d: -f1)
+		if [ -z "$line" ] || [ "$line" -le "$previous" ]; then
+			not_ok "$description (/$pattern/ at line ${line:-none}, after line $previous)"
+			return
+		fi
+		previous=$line
+	done
+	ok "$description"
+}
 
 # The real init ran as PID 1 on DEVICE, mounted with MODE (ro or rw), and saw rdinit's log.
 expect_booted() {
@@ -202,6 +216,18 @@ uevent-flood)    append="root=UUID=$absent_uuid rd.timeout=2 panic=1"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/flood" ;;
 rw-files-intact) append="root=UUID=$ROOT_UUID rw"
                  dump_root "$RDINIT_DISK" "$vm/files-$scenario-before" ;;
+# Modules the command line or the image's modprobe.d keeps out, loads first or loads late.
+driver-blacklist) append="root=UUID=$ROOT_UUID rd.driver.blacklist=floppy,virtio-blk rd.timeout=3 panic=1" ;;
+modprobe-blacklist-dep) append="root=UUID=$ROOT_UUID panic=1"
+                 image_from --modprobe-conf "$top/test/vm/modprobe.d/blacklist-mbcache" \
+                    "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" ;;
+driver-pre)      append="root=UUID=$ROOT_UUID rd.driver.pre=loop"
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/loop-module" ;;
+driver-post)     append="root=UUID=$ROOT_UUID rd.driver.post=virtio_blk rd.debug" ;;
+modprobe-blacklist-cmdline) append="root=UUID=$ROOT_UUID modprobe.blacklist=virtio_blk rd.timeout=3 panic=1" ;;
+modprobe-install) append="root=UUID=$ROOT_UUID rd.timeout=3 panic=1"
+                 image_from --modprobe-conf "$top/test/vm/modprobe.d/install-virtio-blk" \
+                    "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" ;;
 *) echo "Bail out! unknown scenario $scenario"; exit 1 ;;
 esac
 # Parameters after -- are init's: the panic= must come before them.
@@ -436,6 +462,40 @@ separate-usr)
 usr-absent)
 	expect_emergency "/usr on UUID=$absent_uuid \(mount.usr=\) did not appear within 3 s"
 	reject 'rdinit: freed the initramfs' "nothing of the initramfs was freed"
+	;;
+driver-blacklist)
+	expect_emergency "root=UUID=$ROOT_UUID did not appear within 3 s"
+	expect 'rdinit: not loading virtio_blk for virtio:d00000002v00001AF4: blacklisted \(rd.driver.blacklist=\)' "the blacklisted driver is named, and by what"
+	said=$(grep -ac 'rdinit: not loading virtio_blk' "$log")
+	if [ "$said" -eq 1 ]; then ok "it is said once"; else not_ok "it is said once ($said times)"; fi
+	reject 'rdinit: unable to load' "nothing was refused by the kernel: the module was never tried"
+	;;
+modprobe-blacklist-dep)
+	expect 'rdinit: not loading ext4 for fs-ext4: it needs mbcache, which is blacklisted \(modprobe.d or modprobe.blacklist=\)' "the image's modprobe.d keeps out a dependency, and ext4 with it"
+	expect_emergency 'unable to mount /dev/vda1 \(254:1, type ext4, options ro\) on /sysroot: '
+	reject 'rdinit: unable to load module ext4' "ext4 was not tried without its dependency"
+	;;
+modprobe-blacklist-cmdline)
+	expect_emergency "root=UUID=$ROOT_UUID did not appear within 3 s"
+	expect 'rdinit: not loading virtio_blk for virtio:d00000002v00001AF4: blacklisted \(modprobe.d or modprobe.blacklist=\)' "libkmod reads modprobe.blacklist= itself, and rdinit says what it kept out"
+	;;
+modprobe-install)
+	expect_emergency "root=UUID=$ROOT_UUID did not appear within 3 s"
+	expect 'rdinit: not loading virtio_blk for virtio:d00000002v00001AF4: modprobe.d gives virtio_blk an install command, and rdinit runs none' "the install command is not run, and said"
+	;;
+driver-pre)
+	expect_booted /dev/vda1 ro
+	expect 'rdinit: rd.driver.pre=loop: loaded 1 module\(s\)' "rd.driver.pre= loaded loop, which no device asks for"
+	expect '\] loop: module loaded' "the kernel says loop is loaded"
+	expect_order "before the coldplug" 'rdinit: rd.driver.pre=loop: loaded' 'rdinit: timeline: .* coldplug triggered'
+	;;
+driver-post)
+	expect_booted /dev/vda1 ro
+	expect 'rdinit: not loading virtio_blk for virtio:d00000002v00001AF4 yet: rd.driver.post= loads it once the uevents settled' "the coldplug's virtio_blk is held back"
+	expect 'rdinit: rd.driver.post=virtio_blk: loaded [0-9]+ module\(s\)' "then rd.driver.post= loads it"
+	# In the order of /dev/kmsg, as the real init read it: debug messages do not reach the console.
+	expect_order "held, then loaded, then the root appeared" '^realinit: kmsg rdinit: not loading virtio_blk for .* yet' \
+		'^realinit: kmsg rdinit: rd.driver.post=virtio_blk: loaded' '^realinit: kmsg rdinit: timeline: .* root device /dev/vda1 found'
 	;;
 absent)
 	expect_emergency "root=UUID=$absent_uuid did not appear within 5 s"
