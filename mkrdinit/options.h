@@ -36,7 +36,7 @@ struct options {
 	const char *shell_hash;	 /* --shell-hash: the password's crypt(3) hash */
 	const char *shell_hash_from; /* --shell-hash-from: a file holding it */
 	const char *shadow;	     /* where root's hash is read otherwise (default /etc/shadow) */
-	const char **modprobe_dirs; /* --modprobe-conf=DIR, in order; none given: the machine's */
+	const char **modprobe_dirs;  /* --modprobe-conf=DIR, in order; none given: the machine's */
 	size_t n_modprobe_dirs;
 	bool no_modprobe_conf; /* --no-modprobe-conf */
 	bool list;
