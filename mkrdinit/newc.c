@@ -192,6 +192,22 @@ static int output_close(struct archive *a, void *data)
 	return r < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
 }
 
+/* zstd's level: 9 makes the generic image (33 MB of cpio) in 0.45 s on two cores, 11% larger than
+ * 19, which takes 14 s; the kernel's decompression time hardly depends on it (qemu/bench). */
+#define ZSTD_LEVEL "9"
+
+/* zstd's workers, one per CPU: its output is the same for any number of workers from 1 up (0, the
+ * single-threaded mode, would give other bytes), so the image does not depend on the machine. */
+static int set_zstd_threads(struct archive *a)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char threads[16];
+	(void)snprintf(threads, sizeof(threads), "%ld", cpus < 1 ? 1 : cpus > 64 ? 64 : cpus);
+	int r = archive_write_set_filter_option(a, "zstd", "threads", threads);
+	/* An external zstd program (ARCHIVE_WARN at add) takes no such option: single-threaded. */
+	return r == ARCHIVE_WARN ? ARCHIVE_OK : r;
+}
+
 static int set_filter(struct archive *a, enum compression compression)
 {
 	switch (compression) {
@@ -210,7 +226,10 @@ static int set_filter(struct archive *a, enum compression compression)
 		/* ARCHIVE_WARN: libarchive runs an external zstd instead of libzstd, which is as good. */
 		if (archive_write_add_filter_zstd(a) < ARCHIVE_WARN)
 			return ARCHIVE_FATAL;
-		return archive_write_set_filter_option(a, "zstd", "compression-level", "19");
+		if (archive_write_set_filter_option(a, "zstd", "compression-level", ZSTD_LEVEL) !=
+		    ARCHIVE_OK)
+			return ARCHIVE_FATAL;
+		return set_zstd_threads(a);
 	}
 	return ARCHIVE_FATAL;
 }
