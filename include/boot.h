@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "blockdev.h"
 #include "cmdline.h"
@@ -29,6 +30,9 @@ struct drivers_seen {
 	char skipped[DRIVERS_NOTED_MAX][MODULE_NAME_MAX];
 	unsigned skipped_count;
 	bool post_done; /* rd.driver.post= loaded: its modules are no longer held back */
+	/* The root's filesystem module, loading in a child beside the device search (0: none). */
+	pid_t early_pid;
+	char early_fs[CMDLINE_VALUE_MAX]; /* what it loads: rootfstype=, or the image's only one */
 };
 
 /* The marks of the boot's timeline, as logged ("timeline: +N ms ..."). */

@@ -12,6 +12,11 @@ int load_modules(struct boot *boot, const char *alias);
  * loads rd.driver.pre=. */
 void drivers_prepare(struct boot *boot);
 
+/* Before the mount: waits for the child that loads the root's filesystem module beside the device
+ * search (drivers_prepare() starts it when the type is known: rootfstype=, or the only filesystem
+ * module of the image), so that the module is live when the mount needs it. */
+void drivers_wait_filesystem(struct boot *boot);
+
 /* Once per boot, when the uevent queue has first gone empty after the coldplug (dracut's "settled"
  * initqueue): loads rd.driver.post=, which load_modules() held back until now. */
 void drivers_load_post(struct boot *boot);

@@ -18,6 +18,11 @@ int modload_image_kernel(char *built_for, size_t built_size, char *running, size
  * read with the image's own configuration. Returns 0 or -errno. */
 int modload_write_blacklist(const struct module_names *names);
 
+/* The one filesystem module the image has (the module of every "alias fs-TYPE" of its
+ * modules.alias: ext4 also stands for ext2 and ext3) into module (size bytes). Returns 0, -ENOENT
+ * when it has none, -EEXIST when it has several, or -errno. */
+int modload_only_filesystem(char *module, size_t size);
+
 /* Opens libkmod on /lib/modules/$(uname -r) with its indexes loaded. -errno on failure. */
 int modload_open(struct kmod_ctx **ctx);
 void modload_close(struct kmod_ctx *ctx);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "drivers.h"
 #include "log.h"
@@ -115,6 +117,52 @@ static void load_listed(struct boot *boot, const char *option, const struct modu
 	}
 }
 
+/* Loading ext4 takes longer than finding the disk (430 ms under TCG): when the root's type is known
+ * already, a child loads it while PID 1 looks for the device. The kernel serialises two loads of one
+ * module, and the mount waits for the child. */
+static void load_filesystem_early(struct boot *boot)
+{
+	struct drivers_seen *d = &boot->drivers;
+	char only[MODULE_NAME_MAX];
+	if (boot->opts.rootfstype[0])
+		(void)snprintf(d->early_fs, sizeof(d->early_fs), "%s", boot->opts.rootfstype);
+	else if (modload_only_filesystem(only, sizeof(only)) == 0)
+		(void)snprintf(d->early_fs, sizeof(d->early_fs), "%s", only);
+	if (!d->early_fs[0] || !boot->kmod)
+		return;
+	d->early_pid = fork();
+	if (d->early_pid != 0) {
+		if (d->early_pid < 0)
+			d->early_pid = 0;
+		return;
+	}
+	char types[sizeof(d->early_fs)], alias[sizeof(d->early_fs) + 8];
+	(void)snprintf(types, sizeof(types), "%s", d->early_fs);
+	for (char *save = NULL, *type = strtok_r(types, ",", &save); type;
+	     type = strtok_r(NULL, ",", &save)) {
+		/* rootfstype= names a type (fs-TYPE); the image's only one is named by its module. */
+		(void)snprintf(alias, sizeof(alias), "%s%s", boot->opts.rootfstype[0] ? "fs-" : "",
+			       type);
+		(void)load_modules(boot, alias);
+	}
+	_exit(0);
+}
+
+void drivers_wait_filesystem(struct boot *boot)
+{
+	struct drivers_seen *d = &boot->drivers;
+	if (!d->early_pid)
+		return;
+	uint64_t start = timeline_now_ms();
+	/* ECHILD: reaped already with the hooks' children; it is done either way. */
+	while (waitpid(d->early_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	d->early_pid = 0;
+	boot_mark(boot,
+		  "filesystem module (%s) loaded beside the device search; waited %llu ms for it",
+		  d->early_fs, (unsigned long long)(timeline_now_ms() - start));
+}
+
 void drivers_prepare(struct boot *boot)
 {
 	const struct module_names *blacklist = &boot->opts.driver_blacklist;
@@ -129,6 +177,7 @@ void drivers_prepare(struct boot *boot)
 			"unable to open the module index for this kernel: %s; loading no drivers",
 			strerror(-r));
 	load_listed(boot, "rd.driver.pre=", &boot->opts.driver_pre);
+	load_filesystem_early(boot);
 }
 
 void drivers_load_post(struct boot *boot)

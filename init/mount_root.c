@@ -79,6 +79,7 @@ static int mount_device(struct boot *boot, const struct blockdev *dev, const cha
 				 strerror(-r));
 	if (!*fstype)
 		fstype = dev->type;
+	drivers_wait_filesystem(boot);
 	load_filesystem_modules(boot, fstype);
 	(void)mkdir(target, 0755);
 

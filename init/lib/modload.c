@@ -42,6 +42,31 @@ int modload_write_blacklist(const struct module_names *names)
 	return sys_write_file(IMAGE_CMDLINE_BLACKLIST, text);
 }
 
+int modload_only_filesystem(char *module, size_t size)
+{
+	struct utsname un;
+	if (uname(&un) < 0)
+		return -errno;
+	char path[sizeof(un.release) + 32];
+	(void)snprintf(path, sizeof(path), "/lib/modules/%s/modules.alias", un.release);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	char line[512], alias[256], name[MODULE_NAME_MAX];
+	int r = -ENOENT;
+	module[0] = '\0';
+	while (r != -EEXIST && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "alias %255s %55s", alias, name) != 2 ||
+		    strncmp(alias, "fs-", 3) != 0)
+			continue;
+		if (!module[0])
+			(void)snprintf(module, size, "%s", name);
+		r = strcmp(module, name) == 0 ? 0 : -EEXIST;
+	}
+	(void)fclose(f);
+	return r;
+}
+
 /* libkmod logs through syslog by default; the stage decides what is worth saying. */
 static void quiet_kmod_log(void *data, int priority, const char *file, int line, const char *fn,
 			   const char *format, va_list args)

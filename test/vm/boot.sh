@@ -284,6 +284,11 @@ case ${scenario%@*} in
 uuid|label|by-label|by-uuid|partuuid|by-partuuid|partlabel|by-partlabel|majmin|hex|rootfstype-list)
 	expect_booted /dev/vda1 ro
 	expect '^realinit: argv=/sbin/init$' "the real init got its own path as argv[0] and no arguments"
+	# The image's only filesystem module (rootfstype='s list when given) loads beside the device search.
+	fs=ext4
+	[ "${scenario%@*}" != rootfstype-list ] || fs=btrfs,ext4
+	expect "rdinit: timeline: \+[0-9]+ ms filesystem module \($fs\) loaded beside the device search; waited [0-9]+ ms for it" \
+		"the filesystem module ($fs) was loaded beside the device search"
 	;;
 uuid-upper-rw|devname-rw)
 	expect_booted /dev/vda1 rw
