@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -48,6 +49,20 @@ static void log_peak_memory(void)
 	hwm += strspn(hwm, " \t");
 	hwm[strcspn(hwm, "\n")] = '\0';
 	log_info("peak memory (VmHWM) %s", hwm);
+}
+
+/* PID 1's own CPU time, and its children's (hooks, layers' programs, the filesystem module's
+ * loader): what of the wall time was rdinit working, not waiting for the kernel. */
+static void log_cpu_time(void)
+{
+	struct rusage self, children;
+	if (getrusage(RUSAGE_SELF, &self) < 0 || getrusage(RUSAGE_CHILDREN, &children) < 0)
+		return;
+	log_info("CPU time: %ld ms user, %ld ms system; children %ld ms user, %ld ms system",
+		 self.ru_utime.tv_sec * 1000 + self.ru_utime.tv_usec / 1000,
+		 self.ru_stime.tv_sec * 1000 + self.ru_stime.tv_usec / 1000,
+		 children.ru_utime.tv_sec * 1000 + children.ru_utime.tv_usec / 1000,
+		 children.ru_stime.tv_sec * 1000 + children.ru_stime.tv_usec / 1000);
 }
 
 /* Nothing the image started may live on as root in the real system, unseen (a hook's daemon, what
@@ -110,6 +125,7 @@ int start_real_init(struct boot *boot)
 		 report.files_freed, report.bytes_freed / 1024, report.kept_mounts,
 		 report.not_removed);
 	log_peak_memory();
+	log_cpu_time();
 	boot_mark(boot, "exec %s", init);
 
 	/* The real init is PID 1 from here: it gets the kernel's arguments and environment as

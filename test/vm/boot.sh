@@ -289,6 +289,8 @@ uuid|label|by-label|by-uuid|partuuid|by-partuuid|partlabel|by-partlabel|majmin|h
 	[ "${scenario%@*}" != rootfstype-list ] || fs=btrfs,ext4
 	expect "rdinit: timeline: \+[0-9]+ ms filesystem module \($fs\) loaded beside the device search; waited [0-9]+ ms for it" \
 		"the filesystem module ($fs) was loaded beside the device search"
+	expect 'rdinit: CPU time: [0-9]+ ms user, [0-9]+ ms system; children [0-9]+ ms user, [0-9]+ ms system$' \
+		"PID 1's CPU time, and its children's, is logged before the exec"
 	;;
 uuid-upper-rw|devname-rw)
 	expect_booted /dev/vda1 rw
