@@ -85,7 +85,7 @@ RDINIT_PACKAGES=(
 	libarchive-dev liblzma-dev liblz4-dev libkmod-dev kmod lvm2 busybox-static
 	qemu-system-x86 e2fsprogs fdisk cpio file util-linux zstd xz-utils gzip python3
 	clang libclang-rt-14-dev libblkid-dev libmount-dev clang-format cmake
-	cryptsetup-bin mdadm btrfs-progs dosfstools python3-cryptography strace
+	cryptsetup-bin mdadm btrfs-progs dosfstools python3-cryptography strace lz4 mmdebstrap
 )
 
 # Configure (once) and build the meson tree: /init and the tests for musl, mkrdinit for the host.
