@@ -32,7 +32,8 @@ struct drivers_seen {
 	bool post_done; /* rd.driver.post= loaded: its modules are no longer held back */
 	/* The root's filesystem module, loading in a child beside the device search (0: none). */
 	pid_t early_pid;
-	char early_fs[CMDLINE_VALUE_MAX]; /* what it loads: rootfstype=, or the image's only one */
+	char early_fs[CMDLINE_VALUE_MAX]; /* what it loads: rootfstype=, the image's only one, or the type of
+					   * the device root= first matched */
 };
 
 /* The marks of the boot's timeline, as logged ("timeline: +N ms ..."). */

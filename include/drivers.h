@@ -12,6 +12,10 @@ int load_modules(struct boot *boot, const char *alias);
  * loads rd.driver.pre=. */
 void drivers_prepare(struct boot *boot);
 
+/* When root= first matched, the probed type of the device: its module loads in a child while the
+ * devices settle and the pre-mount hooks run (nothing when one was started before the search). */
+void drivers_load_filesystem(struct boot *boot, const char *type);
+
 /* Before the mount: waits for the child that loads the root's filesystem module beside the device
  * search (drivers_prepare() starts it when the type is known: rootfstype=, or the only filesystem
  * module of the image), so that the module is live when the mount needs it. */

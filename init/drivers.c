@@ -117,35 +117,45 @@ static void load_listed(struct boot *boot, const char *option, const struct modu
 	}
 }
 
-/* Loading ext4 takes longer than finding the disk (430 ms under TCG): when the root's type is known
- * already, a child loads it while PID 1 looks for the device. The kernel serialises two loads of one
- * module, and the mount waits for the child. */
-static void load_filesystem_early(struct boot *boot)
+/* Loading ext4 takes longer than finding the disk (430 ms under TCG): once the root's type is known,
+ * a child loads its module while PID 1 goes on (looking for the device, letting the devices settle,
+ * running the pre-mount hooks). The kernel serialises two loads of one module, and the mount waits
+ * for the child. names: a comma list, each prefixed with prefix ("fs-" for a type). */
+static void start_filesystem_load(struct boot *boot, const char *names, const char *prefix)
 {
 	struct drivers_seen *d = &boot->drivers;
-	char only[MODULE_NAME_MAX];
-	if (boot->opts.rootfstype[0])
-		(void)snprintf(d->early_fs, sizeof(d->early_fs), "%s", boot->opts.rootfstype);
-	else if (modload_only_filesystem(only, sizeof(only)) == 0)
-		(void)snprintf(d->early_fs, sizeof(d->early_fs), "%s", only);
-	if (!d->early_fs[0] || !boot->kmod)
+	if (d->early_fs[0] || !names[0] || !boot->kmod)
 		return;
+	(void)snprintf(d->early_fs, sizeof(d->early_fs), "%s", names);
 	d->early_pid = fork();
 	if (d->early_pid != 0) {
 		if (d->early_pid < 0)
 			d->early_pid = 0;
 		return;
 	}
-	char types[sizeof(d->early_fs)], alias[sizeof(d->early_fs) + 8];
-	(void)snprintf(types, sizeof(types), "%s", d->early_fs);
-	for (char *save = NULL, *type = strtok_r(types, ",", &save); type;
-	     type = strtok_r(NULL, ",", &save)) {
-		/* rootfstype= names a type (fs-TYPE); the image's only one is named by its module. */
-		(void)snprintf(alias, sizeof(alias), "%s%s", boot->opts.rootfstype[0] ? "fs-" : "",
-			       type);
+	char list[sizeof(d->early_fs)], alias[sizeof(d->early_fs) + 8];
+	(void)snprintf(list, sizeof(list), "%s", names);
+	for (char *save = NULL, *name = strtok_r(list, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		(void)snprintf(alias, sizeof(alias), "%s%s", prefix, name);
 		(void)load_modules(boot, alias);
 	}
 	_exit(0);
+}
+
+/* Before the search: rootfstype= names the types, or the image has one filesystem module. */
+static void load_filesystem_early(struct boot *boot)
+{
+	char only[MODULE_NAME_MAX];
+	if (boot->opts.rootfstype[0])
+		start_filesystem_load(boot, boot->opts.rootfstype, "fs-");
+	else if (modload_only_filesystem(only, sizeof(only)) == 0)
+		start_filesystem_load(boot, only, "");
+}
+
+void drivers_load_filesystem(struct boot *boot, const char *type)
+{
+	start_filesystem_load(boot, type, "fs-");
 }
 
 void drivers_wait_filesystem(struct boot *boot)

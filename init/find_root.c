@@ -36,6 +36,9 @@ struct search {
 	unsigned new_devices;	 /* block devices that appeared since the layers last settled */
 	uint64_t changed_ms;	 /* when a block device last appeared, changed or went */
 	bool recheck;		 /* reading /sys again before the mount: the layers are done */
+	/* With recheck: the graph as the search left it. A device still there under the same name keeps
+	 * its probe (probing them all again costs 100 ms under TCG); new ones and the root are probed. */
+	const struct devices *previous;
 };
 
 /* An md array's name is in its members' superblocks (libblkid's LABEL of a linux_raid_member):
@@ -92,7 +95,14 @@ static void consider_block_device(struct search *s, const struct uevent *ev)
 	if (strlen(ev->devname) >= sizeof(dev.name) || strchr(ev->devname, '/'))
 		return;
 	strcpy(dev.name, ev->devname);
-	int r = blockdev_probe(&dev);
+	const struct blockdev *seen = s->previous ? devices_find(s->previous, dev.major, dev.minor)
+						  : NULL;
+	bool is_root = dev.major == boot->root.major && dev.minor == boot->root.minor;
+	int r = 0;
+	if (seen && !is_root && strcmp(seen->name, dev.name) == 0)
+		dev = *seen;
+	else
+		r = blockdev_probe(&dev);
 	if (r < 0)
 		log_debug("unable to probe /dev/%s: %s", dev.name, strerror(-r));
 	name_md_array(boot, &dev);
@@ -295,6 +305,8 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 		}
 		resume_if_asked(boot);
 		match_root(boot);
+		if (boot->root_found)
+			drivers_load_filesystem(boot, boot->root.type);
 		bool complete = boot->root_found &&
 			layers_root_complete(boot, incomplete, sizeof(incomplete));
 		uint64_t now = timeline_now_ms();
@@ -433,7 +445,9 @@ int find_root(struct boot *boot)
 int confirm_root(struct boot *boot)
 {
 	/* What /sys has now, not what the events said: devices gone meanwhile leave the graph. */
-	struct search s = { .boot = boot, .recheck = true };
+	static struct devices previous; /* as large as the graph: not on the stack */
+	previous = boot->devices;
+	struct search s = { .boot = boot, .recheck = true, .previous = &previous };
 	struct blockdev found = boot->root;
 	boot->devices.count = 0;
 	int r = uevent_enumerate_block(enumerated_block_device, &s);
