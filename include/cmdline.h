@@ -73,9 +73,10 @@ struct boot_options {
 	int rootdelay_s;	      /* rootdelay=N, 0 when absent */
 	int rd_timeout_s;	      /* rd.timeout=N, -1 when absent; 0 means forever */
 	bool panic_set;
-	int panic_s; /* panic=N: N>0 reboot after N s, N<0 at once, 0 never */
-	bool debug;  /* rd.debug */
-	int shell;   /* rd.shell: 1, 0, or -1 when absent; within the image's policy (layout.h) */
+	int panic_s;  /* panic=N: N>0 reboot after N s, N<0 at once, 0 never */
+	bool debug;   /* rd.debug */
+	int shell;    /* rd.shell: 1, 0, or -1 when absent; within the image's policy (layout.h) */
+	int shutdown; /* rd.shutdown: 1, 0, or -1 when absent (on when root is on dm or md) */
 	enum boot_stage break_stage;		/* rd.break=, STAGE_NONE when absent */
 	enum emergency_action emergency_action; /* rd.emergency= */
 	int hook_timeout_s; /* rd.hook_timeout=, DEFAULT_HOOK_TIMEOUT_S when absent */

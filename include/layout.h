@@ -25,6 +25,9 @@
 /* What /init writes for rd.driver.blacklist=, next to them: the image's root is freed at the switch,
  * so the real system never reads it (dracut's initramfsblacklist.conf). */
 #define IMAGE_CMDLINE_BLACKLIST IMAGE_MODPROBE_DIR "/rd.driver.blacklist.conf"
+/* Where rdinit leaves the shutdown program for systemd (INITRD_INTERFACE): DIR/shutdown, a copy of
+ * /init, run as /shutdown VERB once systemd switched back into DIR. */
+#define IMAGE_SHUTDOWN_DIR "/run/initramfs"
 /* Where /init mounts the new root. */
 #define IMAGE_SYSROOT "/sysroot"
 /* PATH for everything /init runs (hooks, the shell, a storage layer's program), and where mkrdinit

@@ -34,5 +34,9 @@ int find_device(struct boot *boot, const struct root_spec *spec, int timeout_s,
 int run_hooks(struct boot *boot, enum boot_stage stage);
 /* Whether the image has any hook for stage. */
 bool hooks_present(enum boot_stage stage);
+/* /run/initramfs/shutdown, as systemd execs it at the end of a shutdown (argv[1]: poweroff, reboot,
+ * halt or kexec), back in the tmpfs that rdinit left there: unmounts what is left of the old root,
+ * removes the device-mapper and md devices, then does verb. Never returns. */
+void run_shutdown(const char *verb) __attribute__((noreturn));
 /* Chooses the real init, switches to the new root and execs it: returns only when that failed. */
 int start_real_init(struct boot *boot);

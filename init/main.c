@@ -3,6 +3,7 @@
  * the two functions above it are the one place that decides what a failed stage leads to. */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -69,11 +70,14 @@ static void hooks(struct boot *boot, enum boot_stage stage)
 
 int main(int argc, char **argv)
 {
-	(void)argc;
 	if (getpid() != 1) {
 		(void)!write(STDERR_FILENO, not_pid1, sizeof(not_pid1) - 1);
 		return 1;
 	}
+	/* systemd runs the copy rdinit left in /run/initramfs as /shutdown VERB, to end the machine. */
+	const char *slash = strrchr(argv[0], '/');
+	if (strcmp(slash ? slash + 1 : argv[0], "shutdown") == 0)
+		run_shutdown(argc > 1 ? argv[1] : "poweroff");
 	/* Nothing may interrupt the boot half-way; the real init gets a clean mask back. */
 	sigset_t all;
 	(void)sigfillset(&all);

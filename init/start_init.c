@@ -13,6 +13,7 @@
 #include "stages.h"
 #include "switchroot.h"
 #include "sys.h"
+#include "teardown.h"
 
 /* How long the image's leftover processes get to exit after SIGTERM. */
 #define LEFTOVER_GRACE_MS 1000
@@ -87,6 +88,26 @@ static void end_image_processes(void)
 		   LEFTOVER_GRACE_MS, left.kept);
 }
 
+/* systemd's INITRD_INTERFACE: a shutdown program in /run/initramfs, to take apart at the very end
+ * what the real system cannot from inside itself (a root on LUKS, LVM or md), when rd.shutdown=1
+ * asks or the root is on one of those. */
+static void leave_shutdown_program(const struct boot *boot)
+{
+	const struct blockdev *root = &boot->root;
+	bool stacked = root->dm_name[0] || strncmp(root->name, "md", 2) == 0;
+	int want = boot->opts.shutdown;
+	if (want == 0 || (want < 0 && !stacked))
+		return;
+	int r = teardown_install(IMAGE_SHUTDOWN_DIR);
+	if (r < 0)
+		log_warning("unable to leave the shutdown program in " IMAGE_SHUTDOWN_DIR
+			    ": %s; the real system shuts down without it",
+			    strerror(-r));
+	else
+		log_info("left the shutdown program in " IMAGE_SHUTDOWN_DIR "/shutdown (%s)",
+			 want > 0 ? "rd.shutdown=1" : "the root is on device-mapper or md");
+}
+
 int start_real_init(struct boot *boot)
 {
 	const struct boot_options *opts = &boot->opts;
@@ -110,6 +131,7 @@ int start_real_init(struct boot *boot)
 	struct switch_root_report report;
 	modload_close(boot->kmod);
 	boot->kmod = NULL;
+	leave_shutdown_program(boot);
 	end_image_processes();
 	int r = switch_root(&request, &report);
 	boot->image_freed = report.point_of_no_return;

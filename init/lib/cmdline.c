@@ -254,6 +254,15 @@ static int on_rd_shell(struct boot_options *opts, const char *value, const char 
 	return r;
 }
 
+static int on_rd_shutdown(struct boot_options *opts, const char *value, const char **reason)
+{
+	bool on;
+	int r = on_flag(&on, value, reason);
+	if (r == 0)
+		opts->shutdown = on;
+	return r;
+}
+
 /* dracut's rd.break without a value stops just before the switch. */
 static int on_rd_break(struct boot_options *opts, const char *value, const char **reason)
 {
@@ -672,6 +681,7 @@ static const struct {
 	{ "panic", on_panic },
 	{ "rd.debug", on_rd_debug },
 	{ "rd.shell", on_rd_shell },
+	{ "rd.shutdown", on_rd_shutdown },
 	{ "rd.break", on_rd_break },
 	{ "rd.emergency", on_rd_emergency },
 	{ "rd.hook_timeout", on_rd_hook_timeout },
@@ -736,6 +746,7 @@ void boot_options_parse(const char *text, struct boot_options *opts)
 		.rootwait_s = -1,
 		.rd_timeout_s = -1,
 		.shell = -1,
+		.shutdown = -1,
 		.break_stage = STAGE_NONE,
 		.hook_timeout_s = DEFAULT_HOOK_TIMEOUT_S,
 		.uevent_buffer = UEVENT_RCVBUF_DEFAULT,
