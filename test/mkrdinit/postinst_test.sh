@@ -107,4 +107,47 @@ check "postrm run by hand (no DEB_MAINT_PARAMS) removes the image" test "$rc" -e
 run "$postrm" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "postrm with no image: exit 0" test "$rc" -eq 0
 
+# The kernel-install plugin, against a staging area of its own (as kernel-install makes it).
+plugin=$top/mkrdinit/kernel-install.d/50-rdinit.install
+sed -i '$d' "$tmp/mkrdinit.conf" # the no-such-hook line
+staging=$tmp/staging
+install_run() { # ENV... -- ARGS...: the plugin with a fresh staging area
+	rm -rf "$staging" && mkdir -p "$staging"
+	local envs=()
+	while [[ $1 != -- ]]; do envs+=("$1"); shift; done
+	shift
+	run env RDINIT_POSTINST="$postinst" RDINIT_BOOT_DIR="$tmp/no-boot" KERNEL_INSTALL_STAGING_AREA="$staging" \
+		${envs[@]+"${envs[@]}"} "$plugin" "$@"
+}
+install_run -- add "$RDINIT_KVER" "$tmp/entry" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "kernel-install add: the image in the staging area's initrd, for KVER" \
+	bash -c "[[ $rc -eq 0 ]] && [[ \$(gzip -dc '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
+check "built with the kernel hook's configuration (its hooks, the password shell)" \
+	bash -c "[[ \$(gzip -dc '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password ]] &&
+		gzip -dc '$staging/initrd' | cpio -it --quiet | grep -q '/virtio_blk\.ko$'"
+check "and nothing else left in the staging area" test "$(ls -A "$staging")" = initrd
+for case in "KERNEL_INSTALL_INITRD_GENERATOR=dracut -- add" "KERNEL_INSTALL_IMAGE_TYPE=uki -- add" \
+	"KERNEL_INSTALL_VERBOSE=1 -- add-initrd" "KERNEL_INSTALL_VERBOSE=1 -- remove"; do
+	install_run ${case% --*} -- ${case#*-- } "$RDINIT_KVER" "$tmp/entry" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+	check "kernel-install ${case}: steps aside (exit 0, no initrd)" bash -c "[[ $rc -eq 0 && ! -e '$staging/initrd' ]]"
+done
+install_run -- add "$RDINIT_KVER" "$tmp/entry" "$tmp/boot/vmlinuz-$RDINIT_KVER" "$tmp/other-initrd"
+check "kernel-install add with an initrd given: steps aside" bash -c "[[ $rc -eq 0 && ! -e '$staging/initrd' ]]"
+rm -rf "$staging" && mkdir -p "$staging" && echo other >"$staging/initrd"
+run env RDINIT_POSTINST="$postinst" KERNEL_INSTALL_STAGING_AREA="$staging" "$plugin" add "$RDINIT_KVER" "$tmp/entry" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "an initrd another plugin wrote is left alone" bash -c "[[ $rc -eq 0 && \$(cat '$staging/initrd') == other ]]"
+mkdir -p "$tmp/made" && echo "made by the hook" >"$tmp/made/rdinit.img-$RDINIT_KVER"
+chmod 0600 "$tmp/made/rdinit.img-$RDINIT_KVER" && touch -d '+1 hour' "$tmp/made/rdinit.img-$RDINIT_KVER"
+install_run RDINIT_BOOT_DIR="$tmp/made" -- add "$RDINIT_KVER" "$tmp/entry" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "the kernel hook's image, newer than the modules, is taken as it is" \
+	bash -c "[[ $rc -eq 0 ]] && cmp -s '$staging/initrd' '$tmp/made/rdinit.img-$RDINIT_KVER'"
+check "with its mode (0600: it may hold the shell's hash)" test "$(stat -c %a "$staging/initrd")" = 600
+printf 'HOOKS="base no-such-hook"\n' >>"$tmp/mkrdinit.conf"
+install_run -- add "$RDINIT_KVER" "$tmp/entry" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "mkrdinit fails: exit 1, saying so (kernel-install then fails)" \
+	bash -c "[[ $rc -eq 1 ]] && grep -q 'unable to make the image for kernel $RDINIT_KVER' '$tmp/stderr'"
+install_run KERNEL_INSTALL_STAGING_AREA= -- add "$RDINIT_KVER" "$tmp/entry" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+check "no staging area: exit 1, naming what is missing" \
+	bash -c "[[ $rc -eq 1 ]] && grep -q 'KERNEL_INSTALL_STAGING_AREA' '$tmp/stderr'"
+
 tap_done
