@@ -42,6 +42,10 @@ int blockdev_probe(struct blockdev *dev);
 /* Whether a and b are the same device with the same identity (names, size, what it holds, what
  * it is made of): a "change" uevent that changed nothing. */
 bool blockdev_same(const struct blockdev *a, const struct blockdev *b);
+
+/* Whether something is built on the block device whose sysfs folder is dir (/sys/dev/block/MAJ:MIN,
+ * /sys/block/NAME): its holders/ names an md array or a device-mapper device it is part of. */
+bool blockdev_held(const char *dir);
 /* The entry with that number, or NULL. */
 const struct blockdev *devices_find(const struct devices *devices, unsigned major, unsigned minor);
 /* Adds dev, or replaces the entry with the same major:minor. Returns the stored entry, or NULL

@@ -64,17 +64,9 @@ static void name_md_array(const struct boot *boot, struct blockdev *dev)
  * device-mapper device (LUKS, LVM, multipath, a snapshot's -real): not itself a root. */
 static bool has_holders(const struct blockdev *dev)
 {
-	char path[64];
-	(void)snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/holders", dev->major, dev->minor);
-	DIR *dir = opendir(path);
-	if (!dir)
-		return false;
-	struct dirent *entry;
-	bool held = false;
-	while (!held && (entry = readdir(dir)))
-		held = entry->d_name[0] != '.';
-	(void)closedir(dir);
-	return held;
+	char dir[64];
+	(void)snprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u", dev->major, dev->minor);
+	return blockdev_held(dir);
 }
 
 static void consider_block_device(struct search *s, const struct uevent *ev)

@@ -152,3 +152,18 @@ void devices_remove(struct devices *devices, unsigned major, unsigned minor)
 		}
 	}
 }
+
+bool blockdev_held(const char *dir)
+{
+	char path[320];
+	(void)snprintf(path, sizeof(path), "%s/holders", dir);
+	DIR *holders = opendir(path);
+	if (!holders)
+		return false;
+	struct dirent *entry;
+	bool held = false;
+	while (!held && (entry = readdir(holders)))
+		held = entry->d_name[0] != '.';
+	(void)closedir(holders);
+	return held;
+}

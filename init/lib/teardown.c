@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "blockdev.h"
 #include "sys.h"
 
 int teardown_install(const char *dir)
@@ -116,17 +117,9 @@ int teardown_unmount_below(const char *top, struct teardown_report *report)
 
 static bool has_holders(const char *name)
 {
-	char path[300];
-	(void)snprintf(path, sizeof(path), "/sys/block/%s/holders", name);
-	DIR *dir = opendir(path);
-	if (!dir)
-		return false;
-	struct dirent *e;
-	bool held = false;
-	while (!held && (e = readdir(dir)))
-		held = e->d_name[0] != '.';
-	(void)closedir(dir);
-	return held;
+	char dir[300];
+	(void)snprintf(dir, sizeof(dir), "/sys/block/%s", name);
+	return blockdev_held(dir);
 }
 
 static int device_number(const char *name, unsigned *major, unsigned *minor)
