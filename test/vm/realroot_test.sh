@@ -39,7 +39,13 @@ export RDINIT_KVER=${!kver_var} RDINIT_MODULES_DIR=${!modules_var}
 disk=$vm/real-$scenario.img
 usr_flag=()
 [ "$scenario" != "$suite-usr" ] || usr_flag=(--usr)
-if ! "$top/qemu/realroot" "${usr_flag[@]}" "$suite" "$disk" 2>"$vm/real-$scenario.err"; then
+status=0
+"$top/qemu/realroot" ${usr_flag[@]+"${usr_flag[@]}"} "$suite" "$disk" 2>"$vm/real-$scenario.err" || status=$?
+if [ "$status" = 3 ]; then
+	# Offline, with no tarball cached: nothing to boot, and said so in test/run's summary.
+	echo "1..0 # SKIP $(tail -n 1 "$vm/real-$scenario.err")"
+	exit 0
+elif [ "$status" != 0 ]; then
 	echo "Bail out! qemu/realroot failed: $(tail -n 3 "$vm/real-$scenario.err" | tr '\n' ' ')"
 	exit 1
 fi
