@@ -12,6 +12,9 @@ int load_modules(struct boot *boot, const char *alias);
  * loads rd.driver.pre=. */
 void drivers_prepare(struct boot *boot);
 
+/* load_modules() for each name of a comma list, prefixed with prefix ("fs-" for filesystem types). */
+void drivers_load_list(struct boot *boot, const char *names, const char *prefix);
+
 /* When root= first matched, the probed type of the device: its module loads in a child while the
  * devices settle and the pre-mount hooks run (nothing when one was started before the search). */
 void drivers_load_filesystem(struct boot *boot, const char *type);

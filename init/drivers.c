@@ -117,6 +117,17 @@ static void load_listed(struct boot *boot, const char *option, const struct modu
 	}
 }
 
+void drivers_load_list(struct boot *boot, const char *names, const char *prefix)
+{
+	char list[CMDLINE_VALUE_MAX], alias[CMDLINE_VALUE_MAX + 8];
+	(void)snprintf(list, sizeof(list), "%s", names);
+	for (char *save = NULL, *name = strtok_r(list, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		(void)snprintf(alias, sizeof(alias), "%s%s", prefix, name);
+		(void)load_modules(boot, alias);
+	}
+}
+
 /* Loading ext4 takes longer than finding the disk (430 ms under TCG): once the root's type is known,
  * a child loads its module while PID 1 goes on (looking for the device, letting the devices settle,
  * running the pre-mount hooks). The kernel serialises two loads of one module, and the mount waits
@@ -133,13 +144,7 @@ static void start_filesystem_load(struct boot *boot, const char *names, const ch
 			d->early_pid = 0;
 		return;
 	}
-	char list[sizeof(d->early_fs)], alias[sizeof(d->early_fs) + 8];
-	(void)snprintf(list, sizeof(list), "%s", names);
-	for (char *save = NULL, *name = strtok_r(list, ",", &save); name;
-	     name = strtok_r(NULL, ",", &save)) {
-		(void)snprintf(alias, sizeof(alias), "%s%s", prefix, name);
-		(void)load_modules(boot, alias);
-	}
+	drivers_load_list(boot, names, prefix);
 	_exit(0);
 }
 

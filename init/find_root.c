@@ -202,9 +202,6 @@ static void drain_uevents(struct search *s, int fd)
 	}
 }
 
-/* The root is the device of the graph that root= names. A second one makes it ambiguous, unless it is
- * the same filesystem (another member of one btrfs filesystem) or something is built on it (the
- * members of an array, the paths of a multipath device, a snapshot's hidden devices). */
 static bool same_btrfs(const struct blockdev *a, const struct blockdev *b)
 {
 	return strcmp(a->type, "btrfs") == 0 && strcmp(b->type, "btrfs") == 0 &&
@@ -223,7 +220,9 @@ static bool is_root_candidate(const struct boot *boot, const struct blockdev *de
 }
 
 /* The first device of the graph that spec names into *first, and into *second (name "" if none)
- * another one that is not the same filesystem. Returns whether there was a first. */
+ * another one: a second makes it ambiguous, unless it is the same filesystem (another member of one
+ * btrfs filesystem) or something is built on it (the members of an array, the paths of a multipath
+ * device, a snapshot's hidden devices). Returns whether there was a first. */
 static bool match_spec(struct boot *boot, const struct root_spec *spec, struct blockdev *first,
 		       struct blockdev *second)
 {
@@ -434,15 +433,27 @@ int find_root(struct boot *boot)
 	return 0;
 }
 
+/* The graph again from what /sys has now, not from what the events said: devices gone meanwhile
+ * leave it. Those still there under the same name keep their probe (s->previous). */
+static int reread_block_devices(struct search *s)
+{
+	static struct devices previous; /* as large as the graph: not on the stack */
+	struct devices *d = &s->boot->devices;
+	/* Only the entries in use: copying the whole table would touch 256 KB of memory. */
+	previous.count = d->count;
+	memcpy(previous.list, d->list, d->count * sizeof(d->list[0]));
+	s->previous = &previous;
+	d->count = 0;
+	int r = uevent_enumerate_block(enumerated_block_device, s);
+	s->previous = NULL; /* an event after this is news: probe its device */
+	return r;
+}
+
 int confirm_root(struct boot *boot)
 {
-	/* What /sys has now, not what the events said: devices gone meanwhile leave the graph. */
-	static struct devices previous; /* as large as the graph: not on the stack */
-	previous = boot->devices;
-	struct search s = { .boot = boot, .recheck = true, .previous = &previous };
+	struct search s = { .boot = boot, .recheck = true };
 	struct blockdev found = boot->root;
-	boot->devices.count = 0;
-	int r = uevent_enumerate_block(enumerated_block_device, &s);
+	int r = reread_block_devices(&s);
 	if (r < 0)
 		return boot_fail(boot, r, "unable to read /sys/class/block: %s", strerror(-r));
 	match_root(boot);
@@ -477,8 +488,7 @@ int find_device(struct boot *boot, const struct root_spec *spec, int timeout_s,
 			    .deadline = timeout_s < 0 ? UINT64_MAX
 						      : start + (uint64_t)timeout_s * 1000,
 			    .changed_ms = start };
-	boot->devices.count = 0;
-	int r = uevent_enumerate_block(enumerated_block_device, &s);
+	int r = reread_block_devices(&s);
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	for (; r >= 0; drain_uevents(&s, fd)) {
 		uint64_t now = timeline_now_ms();

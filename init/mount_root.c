@@ -15,18 +15,6 @@
 #include "log.h"
 #include "stages.h"
 
-/* fs-TYPE for each type rootfstype= lists, or for the probed one. */
-static void load_filesystem_modules(struct boot *boot, const char *fstypes)
-{
-	char types[CMDLINE_VALUE_MAX], alias[CMDLINE_VALUE_MAX + 8];
-	(void)snprintf(types, sizeof(types), "%s", fstypes);
-	for (char *save = NULL, *type = strtok_r(types, ",", &save); type;
-	     type = strtok_r(NULL, ",", &save)) {
-		(void)snprintf(alias, sizeof(alias), "fs-%s", type);
-		(void)load_modules(boot, alias);
-	}
-}
-
 /* Whether something is mounted on path already (its device differs from that of parent): the root,
  * or /usr, mounted by hand in the rescue shell. */
 static bool mounted_by_hand(const char *path, const char *parent, dev_t *dev)
@@ -79,8 +67,10 @@ static int mount_device(struct boot *boot, const struct blockdev *dev, const cha
 				 strerror(-r));
 	if (!*fstype)
 		fstype = dev->type;
+	/* fs-TYPE for each type rootfstype= lists, or for the probed one; loaded already, most often,
+	 * by the child that drivers_wait_filesystem() waits for. */
 	drivers_wait_filesystem(boot);
-	load_filesystem_modules(boot, fstype);
+	drivers_load_list(boot, fstype, "fs-");
 	(void)mkdir(target, 0755);
 
 	struct libmnt_context *cxt = mnt_new_context();
