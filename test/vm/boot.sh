@@ -170,13 +170,18 @@ bad-superblock)  append="root=/dev/vda1 rootfstype=ext4 panic=1"
 no-init)         append="root=UUID=$ROOT_UUID init=/sbin/nothing-here panic=1"
                  "$top/qemu/mkdisk" --no-init "$vm/disk-no-init.img" "${RDINIT_BUILD:-$top/build}/qemu/realinit" 2>/dev/null
                  disks=("$vm/disk-no-init.img") ;;
-separate-usr|usr-absent)
+separate-usr|usr-absent|usr-duplicate)
                  # A merged-/usr root (/sbin a link to usr/sbin) whose /usr, with the init, is vdb.
                  "$top/qemu/mkdisk" --usr "$vm/usr-$scenario.img" --usr-uuid "$usr_uuid" "$vm/disk-$scenario.img" \
                     "${RDINIT_BUILD:-$top/build}/qemu/realinit" 2>/dev/null
                  disks=("$vm/disk-$scenario.img" "$vm/usr-$scenario.img")
                  append="root=UUID=$ROOT_UUID"
-                 [ "${scenario%@*}" = separate-usr ] || append+=" mount.usr=UUID=$absent_uuid rd.timeout=3 panic=1" ;;
+                 case ${scenario%@*} in
+                 usr-absent) append+=" mount.usr=UUID=$absent_uuid rd.timeout=3 panic=1" ;;
+                 # A second disk with /usr's UUID: the fstab's /usr names two devices.
+                 usr-duplicate) cp --sparse=always "$vm/usr-$scenario.img" "$vm/usr-$scenario-copy.img"
+                                disks+=("$vm/usr-$scenario-copy.img") append+=" panic=1" ;;
+                 esac ;;
 panic-delay)     append="root=UUID=$absent_uuid rd.timeout=1 panic=5" ;;
 poweroff)        append="root=UUID=$absent_uuid rd.timeout=1 rd.emergency=poweroff" ;;
 debug)           append="root=UUID=$ROOT_UUID rd.debug" ;;
@@ -465,6 +470,10 @@ separate-usr)
 	expect "rdinit: timeline: \+[0-9]+ ms /usr mounted: /dev/block/254:16 \(/dev/vdb\) on /sysroot/usr type ext4 \(defaults,ro\)" \
 		"/usr, from the root's fstab, is mounted from vdb by its number, read-only as the root"
 	expect '^realinit: kmsg rdinit: timeline: \+[0-9]+ ms exec /sbin/init' "/sbin/init, a link into /usr, is the init"
+	;;
+usr-duplicate)
+	expect_emergency "/usr on UUID=$usr_uuid \($(sed 's/[./]/\\&/g' <<<"/sysroot/etc/fstab")\) is ambiguous: /dev/vd[bc] and /dev/vd[bc] both match; refusing to guess"
+	reject 'ms /usr mounted' "neither was mounted"
 	;;
 usr-absent)
 	expect_emergency "/usr on UUID=$absent_uuid \(mount.usr=\) did not appear within 3 s"
