@@ -9,7 +9,8 @@
 # Needs root (the chroot, the root's owners) and RDINIT_KVER, RDINIT_MODULES_DIR (from test/run; a second kernel
 # from RDINIT_TRIXIE_KVER, RDINIT_TRIXIE_MODULES_DIR when set); skips without them, and the chroot's part when
 # no Debian root can be had (offline, nothing cached). The package is built once per content of the source
-# tree: BUILD_DIR/package/HASH/ keeps it. PACKAGE_KEEP=1 keeps the chroot (its path is printed).
+# tree: BUILD_DIR/package/HASH/ keeps it, and BUILD_DIR/package/images/ the two images its postinst made for
+# RDINIT_KVER (test/package/images prints their paths). PACKAGE_KEEP=1 keeps the chroot (its path is printed).
 set -uo pipefail
 
 top=$(cd "${1:?usage: package_test.sh SOURCE_DIR BUILD_DIR}" && pwd)
@@ -111,10 +112,49 @@ check "mkrdinit(8) has mkrdinit --help's options and exit status, README's hooks
 check "rdinit(7) has the kernel command line's table and the rescue shell's policies" \
 	bash -c "grep -q 'rd.driver.blacklist=' '$tmp/rdinit.7' && grep -q '^WHO GETS A SHELL' '$tmp/rdinit.7'"
 
+# The GRUB script, with GRUB's own grub-mkconfig_lib (grub-common) and a stand-in grub-probe for a made-up disk.
+need_packages grub-common >&2
+grub=$tmp/grub
+mkdir -p "$grub/boot"
+for f in vmlinuz-6.1.0-1-amd64 rdinit.img-6.1.0-1-amd64 rdinit-fallback.img-6.1.0-1-amd64 vmlinuz-6.12.0-1-amd64 \
+	rdinit-fallback.img-6.12.0-1-amd64 initrd.img-6.12.0-1-amd64 rdinit.img-6.9.0-gone; do
+	echo "$f" >"$grub/boot/$f"
+done
+cat >"$grub/grub-probe" <<'PROBE'
+#!/bin/sh
+for arg; do
+	case $arg in
+	--target=fs) echo ext4 ;;
+	--target=fs_uuid) echo 0a1b2c3d-0000-4000-8000-000000000001 ;;
+	--target=partmap) echo gpt ;;
+	--target=compatibility_hint) echo hd0,gpt2 ;;
+	--target=abstraction | --target=hints_string) ;;
+	esac
+done
+PROBE
+chmod 0755 "$grub/grub-probe"
+env RDINIT_BOOT_DIR="$grub/boot" grub_probe="$grub/grub-probe" grub_mkrelpath=grub-mkrelpath GRUB_DEVICE=/dev/sda2 \
+	GRUB_DEVICE_UUID=0a1b2c3d-0000-4000-8000-000000000001 GRUB_DISTRIBUTOR=Debian GRUB_CMDLINE_LINUX_DEFAULT=quiet \
+	sh "$tmp/deb/etc/grub.d/42_rdinit" >"$grub/grub.cfg" 2>"$tmp/stderr"
+status=$?
+rel=$(grub-mkrelpath "$grub/boot")
+check "/etc/grub.d/42_rdinit: exit 0, a grub.cfg that grub-script-check takes" \
+	bash -c "[[ $status == 0 ]] && grub-script-check '$grub/grub.cfg'"
+check "one entry per rdinit image with a kernel, newest kernel first, none for initrd.img (10_linux's)" \
+	test "$(sed -n "s/^menuentry '\([^']*\)'.*\\\$menuentry_id_option '\([^']*\)'.*/\2/p" "$grub/grub.cfg" | tr '\n' ' ')" = \
+	"rdinit-fallback-6.12.0-1-amd64 rdinit-6.1.0-1-amd64 rdinit-fallback-6.1.0-1-amd64 "
+check "each boots its kernel with root=UUID= and the image as its initrd" \
+	bash -c "grep -qxF \"	linux	$rel/vmlinuz-6.1.0-1-amd64 root=UUID=0a1b2c3d-0000-4000-8000-000000000001 ro  quiet\" '$grub/grub.cfg' &&
+		grep -qxF \"	initrd	$rel/rdinit-fallback.img-6.12.0-1-amd64\" '$grub/grub.cfg' &&
+		grep -qxF \"	search --no-floppy --fs-uuid --set=root 0a1b2c3d-0000-4000-8000-000000000001\" '$grub/grub.cfg'"
+while IFS= read -r line; do echo "# 42_rdinit: $line"; done <"$grub/grub.cfg"
+
 # lintian: no error (the overrides in debian/rdinit.lintian-overrides say why each is not one).
-lintian --pedantic --show-overrides --fail-on error "$deb" >"$tmp/lintian" 2>"$tmp/lintian.err"
+lintian --pedantic --fail-on error "$deb" >"$tmp/lintian" 2>"$tmp/stderr"
 status=$?
 check "lintian reports no error" test "$status" -eq 0
+# What it says, overridden tags too (their reasons on the N: lines).
+lintian --pedantic --show-overrides "$deb" >"$tmp/lintian" 2>/dev/null
 while IFS= read -r line; do echo "# lintian: $line"; done <"$tmp/lintian"
 lap "the package's checks and lintian"
 
@@ -217,6 +257,9 @@ for kver in "${kernels[@]}"; do
 	check "the images ask for root's password (RESCUE_SHELL=password) and are 0600" \
 		bash -c "[[ \$(zstd -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password && \$(stat -c %a '$image') == 600 ]]"
 done
+# Kept for a boot (test/package/images prints where): the images the package's postinst made for this kernel.
+rm -rf "$build/package/images" && mkdir -p "$build/package/images"
+cp "$root/boot/rdinit.img-$RDINIT_KVER" "$root/boot/rdinit-fallback.img-$RDINIT_KVER" "$build/package/images/"
 check "no image for a kernel whose /boot/vmlinuz is missing" bash -c "! ls '$root'/boot/*0.0.0-modules-only* 2>/dev/null"
 check "the record lists the ${#kernels[@]} kernels' 2 images each" test "$(wc -l <"$root/var/lib/rdinit/images")" -eq $((2 * ${#kernels[@]}))
 check "the postinst ran update-grub" grep -qx 'update-grub ' "$root/tmp/update-grub.calls"
@@ -259,7 +302,7 @@ in_root /etc/kernel/postinst.d/rdinit "$RDINIT_KVER" "/boot/vmlinuz-$RDINIT_KVER
 status=$?
 check "without it: /boot/initrd.img-KVER, recorded, and rdinit.img-KVER (no longer made) removed" \
 	bash -c "[[ $status == 0 && -s '$root/boot/initrd.img-$RDINIT_KVER' && ! -e '$root/boot/rdinit.img-$RDINIT_KVER' ]] &&
-		grep -qx '$RDINIT_KVER /boot/initrd.img-$RDINIT_KVER' '$root/var/lib/rdinit/images'"
+		grep -q '^$RDINIT_KVER [0-9a-f]\{64\} /boot/initrd.img-$RDINIT_KVER\$' '$root/var/lib/rdinit/images'"
 lap "kernel hooks and settings in the root"
 
 # dpkg -r keeps the conffiles and the images; dpkg --purge takes everything the package made, and only that.
@@ -269,11 +312,17 @@ check "dpkg -r rdinit: exit 0, the programs gone, the conffiles and images kept"
 	bash -c "[[ $status == 0 && ! -e '$root/usr/sbin/mkrdinit' && ! -e '$root/usr/lib/rdinit/init' ]] &&
 		[[ -f '$root/etc/rdinit/mkrdinit.conf' && -f '$root/etc/kernel/postinst.d/rdinit' && -s '$root/boot/initrd.img-$RDINIT_KVER' ]]"
 : >"$root/tmp/update-grub.calls"
+# An image the record names that another generator has written over since: the purge must keep it.
+other=${kernels[${#kernels[@]} - 1]}
+echo "another generator's" >"$root/boot/rdinit.img-$other"
 in_root dpkg --purge rdinit >"$tmp/stderr" 2>&1
 status=$?
 check "dpkg --purge rdinit: exit 0" test "$status" -eq 0
 check "the purge ran update-grub" grep -qx 'update-grub ' "$root/tmp/update-grub.calls"
 check "the image the package did not make is still there" grep -qx 'made by hand' "$root/boot/rdinit.img-0.0.0-by-hand"
+check "and so is a recorded one written over since, the purge saying so" \
+	bash -c "grep -qx \"another generator's\" '$root/boot/rdinit.img-$other' && grep -q 'keeping /boot/rdinit.img-$other' '$tmp/stderr'"
+rm -f "$root/boot/rdinit.img-$other"
 files >"$tmp/after"
 check "after the purge the root's files are those before the install" \
 	bash -c "diff '$tmp/before' '$tmp/after' >'$tmp/stderr'"
