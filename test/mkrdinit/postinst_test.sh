@@ -136,6 +136,14 @@ if [[ $(findmnt -no SOURCE / 2>/dev/null) == /dev/* ]]; then
 			grep -qxF \"$RDINIT_KVER \$(sha256sum <'$fallback' | cut -d' ' -f1) $fallback\" '$tmp/state/images'"
 	run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 	check "built again: still recorded once each" test "$(wc -l <"$tmp/state/images")" -eq 2
+	cp "$image" "$tmp/host-only.img" && cp "$fallback" "$tmp/fallback.img"
+	run env RDINIT_SYSFS="$tmp/no-sysfs" "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
+	check "no sysfs mounted (a chroot): a generic IMAGE, saying so, and the recorded fallback removed" \
+		bash -c "[[ $rc -eq 0 && ! -e '$fallback' ]] && grep -q 'is not mounted (a chroot?)' '$tmp/stderr' &&
+			gzip -dc '$image' | cpio -it --quiet | grep -q '/ahci\.ko' && [[ \$(recorded) == '$RDINIT_KVER $image' ]]"
+	cp "$tmp/host-only.img" "$image" && cp "$tmp/fallback.img" "$fallback"
+	printf '%s %s %s\n' "$RDINIT_KVER" "$(sha256sum <"$image" | cut -d' ' -f1)" "$image" \
+		"$RDINIT_KVER" "$(sha256sum <"$fallback" | cut -d' ' -f1)" "$fallback" >"$tmp/state/images"
 	sed -i '$d' "$tmp/mkrdinit.conf"
 else
 	skip "HOST_ONLY=yes: a host-only image and a generic fallback" "'/' is not on a block device here ($(findmnt -no SOURCE / 2>/dev/null))"

@@ -112,6 +112,13 @@ check "mkrdinit(8) has mkrdinit --help's options and exit status, README's hooks
 check "rdinit(7) has the kernel command line's table and the rescue shell's policies" \
 	bash -c "grep -q 'rd.driver.blacklist=' '$tmp/rdinit.7' && grep -q '^WHO GETS A SHELL' '$tmp/rdinit.7'"
 
+# A README section the pages are made of, renamed: the build fails, naming it, rather than drop it silently.
+sed 's/^## Kernel command line$/## Command line/' "$top/README.md" >"$tmp/README.md"
+python3 "$top/debian/mkman" rdinit.7 "$tmp/README.md" >/dev/null 2>"$tmp/stderr"
+status=$?
+check "debian/mkman with a README that lacks a section: exit 1, naming it" \
+	bash -c "[[ $status == 1 ]] && grep -q 'no section \"## Kernel command line\"' '$tmp/stderr'"
+
 # The GRUB script, with GRUB's own grub-mkconfig_lib (grub-common) and a stand-in grub-probe for a made-up disk.
 need_packages grub-common >&2
 grub=$tmp/grub
