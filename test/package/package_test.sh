@@ -3,7 +3,7 @@
 # with lintian, then installed into a real Debian 12 root (qemu/realroot's mmdebstrap tarball) in a chroot with
 # Debian's own kernels' modules, where its postinst must build each kernel's images, a kernel's removal and
 # installation (the kernel packages' run-parts) and a change of settings must keep the record of images right,
-# and `dpkg --purge` must leave the root as it was before the install, with an image it did not make untouched.
+# and `apt-get purge` must leave the root as it was before the install, with an image it did not make untouched.
 #
 # Usage: package_test.sh SOURCE_DIR BUILD_DIR
 # Needs root (the chroot, the root's owners) and RDINIT_KVER, RDINIT_MODULES_DIR (from test/run; a second kernel
@@ -242,11 +242,12 @@ fi
 pass "the package's dependencies install in the root (apt-get satisfy '$depends')"
 files >"$tmp/before"
 
-in_root dpkg -i "/tmp/${deb##*/}" >"$tmp/stderr" 2>&1
+# As README says: apt install ./rdinit_VERSION_amd64.deb (its dependencies are there: nothing else comes).
+in_root apt-get -o APT::Sandbox::User=root install -y --no-install-recommends "/tmp/${deb##*/}" >"$tmp/stderr" 2>&1
 status=$?
-check "dpkg -i rdinit_${version}_amd64.deb: exit 0" test "$status" -eq 0
+check "apt-get install ./rdinit_${version}_amd64.deb: exit 0" test "$status" -eq 0
 cp "$tmp/stderr" "$tmp/install.log"
-lap "dpkg -i (the postinst builds ${#kernels[@]} kernels' images)"
+lap "apt-get install (the postinst builds ${#kernels[@]} kernels' images)"
 for kver in "${kernels[@]}"; do
 	image=$root/boot/rdinit.img-$kver fallback=$root/boot/rdinit-fallback.img-$kver
 	check "the postinst made /boot/rdinit.img-$kver and /boot/rdinit-fallback.img-$kver" test -s "$image" -a -s "$fallback"
@@ -312,19 +313,20 @@ check "without it: /boot/initrd.img-KVER, recorded, and rdinit.img-KVER (no long
 		grep -q '^$RDINIT_KVER [0-9a-f]\{64\} /boot/initrd.img-$RDINIT_KVER\$' '$root/var/lib/rdinit/images'"
 lap "kernel hooks and settings in the root"
 
-# dpkg -r keeps the conffiles and the images; dpkg --purge takes everything the package made, and only that.
-in_root dpkg -r rdinit >"$tmp/stderr" 2>&1
+# remove keeps the conffiles and the images; purge takes everything the package made, and only that.
+in_root apt-get remove -y rdinit >"$tmp/stderr" 2>&1
 status=$?
-check "dpkg -r rdinit: exit 0, the programs gone, the conffiles and images kept" \
+check "apt-get remove rdinit: exit 0, the programs gone, the conffiles and images kept" \
 	bash -c "[[ $status == 0 && ! -e '$root/usr/sbin/mkrdinit' && ! -e '$root/usr/lib/rdinit/init' ]] &&
 		[[ -f '$root/etc/rdinit/mkrdinit.conf' && -f '$root/etc/kernel/postinst.d/rdinit' && -s '$root/boot/initrd.img-$RDINIT_KVER' ]]"
 : >"$root/tmp/update-grub.calls"
 # An image the record names that another generator has written over since: the purge must keep it.
 other=${kernels[${#kernels[@]} - 1]}
 echo "another generator's" >"$root/boot/rdinit.img-$other"
-in_root dpkg --purge rdinit >"$tmp/stderr" 2>&1
+in_root apt-get purge -y rdinit >"$tmp/stderr" 2>&1
 status=$?
-check "dpkg --purge rdinit: exit 0" test "$status" -eq 0
+check "apt-get purge rdinit: exit 0, dpkg forgetting it" \
+	bash -c "[[ $status == 0 ]] && ! chroot '$root' dpkg-query -W rdinit >/dev/null 2>&1"
 check "the purge ran update-grub" grep -qx 'update-grub ' "$root/tmp/update-grub.calls"
 check "the image the package did not make is still there" grep -qx 'made by hand' "$root/boot/rdinit.img-0.0.0-by-hand"
 check "and so is a recorded one written over since, the purge saying so" \
@@ -333,7 +335,7 @@ rm -f "$root/boot/rdinit.img-$other"
 files >"$tmp/after"
 check "after the purge the root's files are those before the install" \
 	bash -c "diff '$tmp/before' '$tmp/after' >'$tmp/stderr'"
-lap "dpkg -r, dpkg --purge"
+lap "apt-get remove, purge"
 
 echo "# timing: ${timing[*]}; total $((SECONDS - started)) s"
 tap_done
