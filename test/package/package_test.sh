@@ -22,7 +22,7 @@ source "$top/test/mkrdinit/tap.sh"
 	skip_all "RDINIT_MODULES_DIR and RDINIT_KVER name no kernel's modules (run through test/run)"
 # shellcheck source=deps/common.sh
 source "$top/deps/common.sh"
-need_packages debhelper dpkg-dev lintian fakeroot zstd cpio man-db >&2
+need_packages debhelper dpkg-dev lintian zstd cpio man-db >&2
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/package-test.XXXXXX") || exit 99
 cleanup() {
