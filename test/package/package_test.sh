@@ -337,5 +337,17 @@ check "after the purge the root's files are those before the install" \
 	bash -c "diff '$tmp/before' '$tmp/after' >'$tmp/stderr'"
 lap "apt-get remove, purge"
 
+# The fallback image the postinst made (the generic one: the host-only one has this machine's root
+# drivers, which the VM may lack) boots the real Debian root to multi-user.target, as the vm suite's
+# vm-real-bookworm boots the kernel hook's image: its checks, run on the image kept above.
+if [ -n "${RDINIT_VMLINUZ:-}" ]; then
+	"$top/test/vm/realroot_test.sh" bookworm "$build/package/images/rdinit-fallback.img-$RDINIT_KVER" >"$tmp/boot.tap" 2>&1
+	status=$?
+	check "the package's fallback image boots Debian 12 with systemd to multi-user.target ($(grep -c '^ok' "$tmp/boot.tap") checks of test/vm/realroot_test.sh)" \
+		bash -c "[[ $status == 0 ]] && grep -q '^ok .*multi-user.target was reached' '$tmp/boot.tap' && ! grep -q '^not ok' '$tmp/boot.tap'"
+	grep '^not ok\|^Bail\|SKIP' "$tmp/boot.tap" | sed 's/^/#   /' || true
+	lap "a boot of the fallback image"
+fi
+
 echo "# timing: ${timing[*]}; total $((SECONDS - started)) s"
 tap_done

@@ -2,7 +2,9 @@
 # Tier (d): a real Debian system boots through rdinit, as users run it: systemd as the real init, the suite's
 # own kernel, the image the Debian kernel hook builds by default (its HOOKS=, every storage driver and
 # filesystem), and a root made by qemu/realroot (mmdebstrap, an fstab by UUID).
-# Usage: test/vm/realroot_test.sh SCENARIO   (environment from qemu/prepare, as test/vm/boot.sh)
+# Usage: test/vm/realroot_test.sh SCENARIO [IMAGE]   (environment from qemu/prepare, as test/vm/boot.sh)
+#   IMAGE    boot this image instead of building the kernel hook's (the package test boots the one the
+#            package's postinst made); the log is then real-SCENARIO-given.log
 #   bookworm       Debian 12's root and kernel
 #   bookworm-usr   the same with /usr on a partition of its own (in the root's fstab)
 #   trixie         Debian 13's root and kernel (modules .ko.xz)
@@ -22,7 +24,8 @@
 # /run. TAP output; the serial log is kept in $RDINIT_BUILD/vm/real-SCENARIO.log.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-scenario=${1:?usage: realroot_test.sh SCENARIO}
+scenario=${1:?usage: realroot_test.sh SCENARIO [IMAGE]}
+given=${2:-}
 suite=${scenario%%-*}
 variant=${scenario#"$suite"}
 variant=${variant#-}
@@ -92,6 +95,7 @@ esac
 # stacked roots with the hooks of the tools such a machine has (lvm2, mdadm), and the crypttab entry of the
 # root, as --host-only reads it from the machine's /etc/crypttab.
 image=$vm/real-$scenario.initrd
+[ -z "$given" ] || image=$given
 hooks=$(sed -n 's/^HOOKS="\(.*\)"$/\1/p' "$top/mkrdinit/kernel-postinst.d/rdinit")
 case $variant in
 lvm) hooks+=" lvm" ;;
@@ -104,13 +108,13 @@ luks)
 raid1) hooks+=" mdraid" ;;
 esac
 # shellcheck disable=SC2086 # the hooks are words
-if ! "$build/mkrdinit/mkrdinit" -k "$RDINIT_KVER" -m "$RDINIT_MODULES_DIR" --hooks-dir "$top/hooks" \
+if [ -z "$given" ] && ! "$build/mkrdinit/mkrdinit" -k "$RDINIT_KVER" -m "$RDINIT_MODULES_DIR" --hooks-dir "$top/hooks" \
 	--compress zstd --shell=open -D RDINIT_INIT="$build/init/init" -o "$image" $hooks 2>"$vm/real-$scenario.err"; then
 	echo "Bail out! mkrdinit failed: $(tail -n 3 "$vm/real-$scenario.err" | tr '\n' ' ')"
 	exit 1
 fi
 
-new_log "$vm/real-$scenario.log"
+new_log "$vm/real-$scenario${given:+-given}.log"
 status=0 append="root=$root$extra_append panic=-1" write=() input=/dev/null
 if [ "$variant" = shutdown ]; then
 	# A copy the guest writes to, to read its filesystem's state after the shutdown.
