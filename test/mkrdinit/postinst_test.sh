@@ -51,12 +51,12 @@ run env DEB_MAINT_PARAMS="'configure' ''" "$postinst" "$RDINIT_KVER" "$tmp/boot/
 check "postinst KVER /boot/vmlinuz-KVER (configure): exit 0 and /boot/rdinit.img-KVER" \
 	test "$rc" -eq 0 -a -s "$image"
 check "the image is for KVER" \
-	bash -c "[[ \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
+	bash -c "[[ \$(image_main '$image' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
 check "the image has the configured hooks' modules and /init" \
-	bash -c "gzip -dc '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' && gzip -dc '$image' | cpio -it --quiet | grep -qx init"
+	bash -c "image_main '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' && image_main '$image' | cpio -it --quiet | grep -qx init"
 check "by default the rescue shell asks for a password, checked against the hash given" \
-	bash -c "[[ \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password &&
-		\$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell-hash) == '$hash' ]]"
+	bash -c "[[ \$(image_main '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password &&
+		\$(image_main '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell-hash) == '$hash' ]]"
 check "and the image, which holds the hash, is 0600" test "$(stat -c %a "$image")" = 600
 
 rm -f "$image"
@@ -69,8 +69,8 @@ check "run by hand (no DEB_MAINT_PARAMS), it builds" test "$rc" -eq 0 -a -s "$im
 printf 'RESCUE_SHELL=never\n' >>"$tmp/mkrdinit.conf"
 run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "RESCUE_SHELL=never: no shell, no hash" \
-	bash -c "[[ $rc -eq 0 && \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == never ]] &&
-		! gzip -dc '$image' | cpio -it --quiet | grep -q shell-hash"
+	bash -c "[[ $rc -eq 0 && \$(image_main '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == never ]] &&
+		! image_main '$image' | cpio -it --quiet | grep -q shell-hash"
 sed -i '$d' "$tmp/mkrdinit.conf"
 
 run "$postinst"
@@ -121,10 +121,10 @@ install_run() { # ENV... -- ARGS...: the plugin with a fresh staging area
 }
 install_run -- add "$RDINIT_KVER" "$tmp/entry" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "kernel-install add: the image in the staging area's initrd, for KVER" \
-	bash -c "[[ $rc -eq 0 ]] && [[ \$(gzip -dc '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
+	bash -c "[[ $rc -eq 0 ]] && [[ \$(image_main '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
 check "built with the kernel hook's configuration (its hooks, the password shell)" \
-	bash -c "[[ \$(gzip -dc '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password ]] &&
-		gzip -dc '$staging/initrd' | cpio -it --quiet | grep -q '/virtio_blk\.ko$'"
+	bash -c "[[ \$(image_main '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password ]] &&
+		image_main '$staging/initrd' | cpio -it --quiet | grep -q '/virtio_blk\.ko$'"
 check "and nothing else left in the staging area" test "$(ls -A "$staging")" = initrd
 for case in "KERNEL_INSTALL_INITRD_GENERATOR=dracut -- add" "KERNEL_INSTALL_IMAGE_TYPE=uki -- add" \
 	"KERNEL_INSTALL_VERBOSE=1 -- add-initrd" "KERNEL_INSTALL_VERBOSE=1 -- remove"; do

@@ -38,9 +38,9 @@ build() {
 }
 status() { [ "$(cat "$tmp/$1.rc")" = "$2" ]; }
 said() { grep -q -- "$2" "$tmp/$1.err"; }
-member() { (cd "$tmp" && cpio -i --quiet --to-stdout "$2" <"$1.img"); }
+member() { (cd "$tmp" && image_main "$1.img" | cpio -i --quiet --to-stdout "$2"); }
 # mode NAME PATH: the member's permissions as cpio -tv lists them (-rw-r--r--).
-mode() { (cd "$tmp" && cpio -itv --quiet <"$1.img" | awk -v p="$2" '$NF == p { print $1 }'); }
+mode() { (cd "$tmp" && image_main "$1.img" | cpio -itv --quiet | awk -v p="$2" '$NF == p { print $1 }'); }
 file_mode() { stat -c %a "$tmp/$1.img"; }
 
 build default
