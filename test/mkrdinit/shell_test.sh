@@ -13,6 +13,9 @@ mkrdinit=${1:?usage: shell_test.sh MKRDINIT}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkrdinit-shell.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
+# image_main: the main archive, past an early microcode archive.
+# shellcheck source=test/image.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../image.sh"
 check() { # check DESCRIPTION COMMAND...
 	local what=$1
 	shift
