@@ -55,7 +55,8 @@ image_main_raw() {
 image_main() {
 	local skip magic
 	skip=$(image_early_size "$1") || return
-	magic=$(tail -c +"$((skip + 1))" "$1" | head -c 4 | od -An -tx1 | tr -d ' \n')
+	# od reads the 4 bytes itself: `tail | head -c 4` would end tail with SIGPIPE, a failure under pipefail.
+	magic=$(od -An -tx1 -j "$skip" -N4 "$1" | tr -d ' \n')
 	case $magic in
 	28b52ffd) tail -c +"$((skip + 1))" "$1" | zstd -dc ;;
 	1f8b*) tail -c +"$((skip + 1))" "$1" | gzip -dc ;;
