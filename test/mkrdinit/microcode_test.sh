@@ -128,13 +128,14 @@ fixture_tests() {
 	printf 'hidden\n' >"$fw/intel-ucode/.hidden"
 	printf 'compressed\n' | xz >"$fw/intel-ucode/06-55-04.xz"
 	printf 'amd before 15h\n' >"$fw/amd-ucode/microcode_amd.bin"
+	printf 'amd 15h\n' >"$fw/amd-ucode/microcode_amd_fam15h.bin"
 	printf 'amd 17h\n' >"$fw/amd-ucode/microcode_amd_fam17h.bin"
 	printf 'amd 19h, five bytes more\n' >"$fw/amd-ucode/microcode_amd_fam19h.bin"
 	printf 'not a blob\n' >"$fw/amd-ucode/README"
 	printf 'amd 1ah signature\n' >"$fw/amd-ucode/microcode_amd_fam19h.bin.asc"
 	local i=$fw/intel-ucode a=$fw/amd-ucode
 	generic_checks "$fw" "$i/06-3a-09 $i/06-3a-09.initramfs $i/06-8f-08 $i/0f-04-01" \
-		"$a/microcode_amd.bin $a/microcode_amd_fam17h.bin $a/microcode_amd_fam19h.bin"
+		"$a/microcode_amd.bin $a/microcode_amd_fam15h.bin $a/microcode_amd_fam17h.bin $a/microcode_amd_fam19h.bin"
 	run_mkrdinit -f "$fw" -o "$tmp/c.img" "$tmp/hooks/t"
 	check "a compressed blob is left out and counted in the summary" grep -q '; 1 compressed blobs left out' "$tmp/stderr"
 
@@ -155,6 +156,9 @@ fixture_tests() {
 	run_mkrdinit "${host_only[@]}" -f "$fw" --cpuinfo "$(cpuinfo AuthenticAMD 16 4 3)" -o "$tmp/h-amd10.img" "$tmp/hooks/t"
 	check "--host-only, AMD family 16 (10h, before 15h): microcode_amd.bin" \
 		cmp <(member "$tmp/h-amd10.img" kernel/x86/microcode/AuthenticAMD.bin) "$a/microcode_amd.bin"
+	run_mkrdinit "${host_only[@]}" -f "$fw" --cpuinfo "$(cpuinfo AuthenticAMD 21 2 0)" -o "$tmp/h-amd15.img" "$tmp/hooks/t"
+	check "--host-only, AMD family 21 (15h, the first with a file of its own): microcode_amd_fam15h.bin" \
+		cmp <(member "$tmp/h-amd15.img" kernel/x86/microcode/AuthenticAMD.bin) "$a/microcode_amd_fam15h.bin"
 	run_mkrdinit "${host_only[@]}" -f "$fw" --cpuinfo "$(cpuinfo GenuineIntel 6 85 4)" -o "$tmp/h-missing.img" "$tmp/hooks/t"
 	check "--host-only, a CPU with no blob (06-55-04, compressed only): no early archive, said, not an error" \
 		bash -c "[[ $rc -eq 0 && \$(image_early_size '$tmp/h-missing.img') == 0 ]] && grep -q '^mkrdinit: microcode .*: none (no such file in $fw); 1 compressed' '$tmp/stderr'"
