@@ -25,7 +25,7 @@ static void print_microcode(const struct options *opts, const struct microcode_n
 	}
 	if (opts->host_only)
 		fprintf(stderr, ", host-only: %s", ucode->cpu);
-	const char *sep = files ? ", before the image as an uncompressed archive: " : "";
+	const char *sep = files ? ", in the early archive: " : "";
 	for (size_t v = 0; v < MICROCODE_VENDOR_COUNT; v++) {
 		if (!ucode->vendors[v].n_blobs)
 			continue;
