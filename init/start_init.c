@@ -14,6 +14,7 @@
 #include "switchroot.h"
 #include "sys.h"
 #include "teardown.h"
+#include "udevdb.h"
 
 /* How long the image's leftover processes get to exit after SIGTERM. */
 #define LEFTOVER_GRACE_MS 1000
@@ -108,6 +109,26 @@ static void leave_shutdown_program(const struct boot *boot)
 			 want > 0 ? "rd.shutdown=1" : "the root is on device-mapper or md");
 }
 
+/* The real root's udev ignores at coldplug the dm devices it has no database entry for, and systemd
+ * then waits for them in vain: the entry udev would have made, in the /run the real system gets. */
+static void leave_udev_entries(void)
+{
+	struct udevdb_report report;
+	int r = udevdb_hand_over_dm("/sys/block", "/run/udev/data", "/dev/mapper", &report);
+	if (r < 0)
+		log_warning(
+			"unable to leave udev's database entries of the device-mapper devices in "
+			"/run/udev/data (%u written, %u /dev/mapper links): %s; the real system's "
+			"udev may not take them for ready",
+			report.entries, report.links, strerror(-r));
+	else if (report.entries || report.links)
+		log_info(
+			"left udev's database entries of %u device-mapper device(s) in /run/udev/data "
+			"(DM_UDEV_PRIMARY_SOURCE_FLAG=1: ready for the real system's udev), %u "
+			"/dev/mapper node(s) made links as udev makes them",
+			report.entries, report.links);
+}
+
 int start_real_init(struct boot *boot)
 {
 	const struct boot_options *opts = &boot->opts;
@@ -132,6 +153,7 @@ int start_real_init(struct boot *boot)
 	modload_close(boot->kmod);
 	boot->kmod = NULL;
 	leave_shutdown_program(boot);
+	leave_udev_entries();
 	end_image_processes();
 	int r = switch_root(&request, &report);
 	boot->image_freed = report.point_of_no_return;
