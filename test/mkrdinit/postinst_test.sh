@@ -119,7 +119,7 @@ check "postrm with no image: exit 0" test "$rc" -eq 0
 rm -f "$image" "$tmp/state/images"
 sed -i '/^HOST_ONLY=/d; /no-such-hook/d' "$tmp/mkrdinit.conf"
 # modules: the .ko paths in a gzip image, one a line.
-modules() { gzip -dc "$1" | cpio -it --quiet | grep '\.ko' | sort; }
+modules() { image_main "$1" | cpio -it --quiet | grep '\.ko' | sort; }
 export -f modules
 if [[ $(findmnt -no SOURCE / 2>/dev/null) == /dev/* ]]; then
 	printf 'HOOKS="base virtio sata ext4"\n' >>"$tmp/mkrdinit.conf"
@@ -128,7 +128,7 @@ if [[ $(findmnt -no SOURCE / 2>/dev/null) == /dev/* ]]; then
 		test "$rc" -eq 0 -a -s "$image" -a -s "$fallback"
 	check "the image is host-only, the fallback generic (ahci among its modules, not in the host-only one)" \
 		bash -c "grep -q 'host-only' '$tmp/stderr' && [[ \$(modules '$image' | wc -l) -lt \$(modules '$fallback' | wc -l) ]] &&
-			gzip -dc '$fallback' | cpio -it --quiet | grep -q '/ahci\.ko' && ! gzip -dc '$image' | cpio -it --quiet | grep -q '/ahci\.ko'"
+			image_main '$fallback' | cpio -it --quiet | grep -q '/ahci\.ko' && ! image_main '$image' | cpio -it --quiet | grep -q '/ahci\.ko'"
 	check "both recorded in the state folder, each once" \
 		test "$(recorded | sort | tr '\n' ' ')" = "$(printf '%s\n' "$RDINIT_KVER $image" "$RDINIT_KVER $fallback" | sort | tr '\n' ' ')"
 	check "each with the SHA-256 of what was written" \
@@ -140,7 +140,7 @@ if [[ $(findmnt -no SOURCE / 2>/dev/null) == /dev/* ]]; then
 	run env RDINIT_SYSFS="$tmp/no-sysfs" "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 	check "no sysfs mounted (a chroot): a generic IMAGE, saying so, and the recorded fallback removed" \
 		bash -c "[[ $rc -eq 0 && ! -e '$fallback' ]] && grep -q 'is not mounted (a chroot?)' '$tmp/stderr' &&
-			gzip -dc '$image' | cpio -it --quiet | grep -q '/ahci\.ko' && [[ \$(recorded) == '$RDINIT_KVER $image' ]]"
+			image_main '$image' | cpio -it --quiet | grep -q '/ahci\.ko' && [[ \$(recorded) == '$RDINIT_KVER $image' ]]"
 	cp "$tmp/host-only.img" "$image" && cp "$tmp/fallback.img" "$fallback"
 	printf '%s %s %s\n' "$RDINIT_KVER" "$(sha256sum <"$image" | cut -d' ' -f1)" "$image" \
 		"$RDINIT_KVER" "$(sha256sum <"$fallback" | cut -d' ' -f1)" "$fallback" >"$tmp/state/images"
@@ -157,7 +157,7 @@ printf 'HOST_ONLY=no\n' >>"$tmp/mkrdinit.conf"
 echo "not the hook's" >"$tmp/boot/rdinit-fallback.img-0.0.0-other"
 run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "HOST_ONLY=no: exit 0, a generic IMAGE (virtio_blk from the hook's list), the recorded fallback removed" \
-	bash -c "[[ $rc -eq 0 && -s '$image' && ! -e '$fallback' ]] && gzip -dc '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' &&
+	bash -c "[[ $rc -eq 0 && -s '$image' && ! -e '$fallback' ]] && image_main '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' &&
 		! grep -q 'host-only' '$tmp/stderr' && grep -q 'removing $fallback' '$tmp/stderr'"
 check "the record holds IMAGE alone; an unrecorded image of another kernel is untouched" \
 	bash -c "[[ \$(recorded) == '$RDINIT_KVER $image' && -s '$tmp/boot/rdinit-fallback.img-0.0.0-other' ]]"
