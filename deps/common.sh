@@ -49,10 +49,13 @@ debian_mirror() {
 # apt for one Debian suite (bookworm, trixie), whatever this machine's own sources say: a sources list,
 # package lists and an archive cache of its own under $RDINIT_CACHE/apt/SUITE, which this machine's apt
 # never reads. Sets the array APT_SUITE_OPTS for apt-get and apt-cache; fetches the lists the first time
-# (or with --update); returns 1 when that fails. Only the indexes of main are used.
+# (or with --update); returns 1 when that fails. Only the indexes of main are used, unless COMPONENT (third
+# argument: non-free-firmware, for the CPU microcode) names another: then only that one's, in a folder of its
+# own, $RDINIT_CACHE/apt/SUITE-COMPONENT.
 apt_suite() {
-	local suite=$1 update=${2:-} dir mirror security
+	local suite=$1 update=${2:-} component=${3:-main} dir mirror security
 	dir=$RDINIT_CACHE/apt/$suite
+	[ "$component" = main ] || dir=$dir-$component
 	APT_SUITE_OPTS=(
 		-o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=-
 		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o Dir::Cache::archives="$dir/archives"
@@ -64,17 +67,17 @@ apt_suite() {
 		mirror=$(debian_mirror main) security=$(debian_mirror security)
 		mkdir -p "$dir/lists/partial" "$dir/cache" "$dir/archives/partial" "$dir/preferences.d"
 		cat >"$dir/sources.list.new" <<LIST
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite-updates main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $security $suite-security main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite $component
+deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite $component
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite-updates $component
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $security $suite-security $component
 LIST
 		mv -f "$dir/sources.list.new" "$dir/sources.list"
 		update=--update
 	fi
 	if [ "$update" = --update ] || ! ls "$dir/lists/"*_"$suite"_InRelease >/dev/null 2>&1; then
-		say "fetching the package lists of Debian $suite (private apt configuration in $dir)"
-		apt-get "${APT_SUITE_OPTS[@]}" update -qq >&2 || { say "unable to fetch the package lists of Debian $suite"; return 1; }
+		say "fetching the package lists of Debian $suite $component (private apt configuration in $dir)"
+		apt-get "${APT_SUITE_OPTS[@]}" update -qq >&2 || { say "unable to fetch the package lists of Debian $suite $component"; return 1; }
 	fi
 }
 

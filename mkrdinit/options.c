@@ -29,8 +29,8 @@ static const char usage_text[] =
 	"\n"
 	"  -k, --kernel-version=KVER  kernel release whose modules go in (default: that of the running kernel)\n"
 	"  -m, --modules-dir=DIR      folder that holds KVER/ (default: /lib/modules, else /usr/lib/modules)\n"
-	"  -f, --firmware-dir=DIR     where the firmware that modules name is taken from (default: /lib/firmware,\n"
-	"                             then /usr/lib/firmware)\n"
+	"  -f, --firmware-dir=DIR     where the firmware that modules name, and the CPU microcode, is taken from\n"
+	"                             (default: /lib/firmware, then /usr/lib/firmware)\n"
 	"  -o, --output=FILE          write the image to FILE (default: standard output, unless a terminal);\n"
 	"                             FILE appears only once complete and on disk (fsync, rename), and not at\n"
 	"                             all if the build fails; it keeps the mode of the image it replaces (new:\n"
@@ -46,6 +46,8 @@ static const char usage_text[] =
 	"      --sysfs=DIR            where --host-only reads sysfs (default: /sys)\n"
 	"      --mountinfo=FILE       where --host-only finds what is mounted on '/' (default: /proc/self/mountinfo)\n"
 	"      --crypttab=FILE        where --host-only reads this machine's crypttab (default: /etc/crypttab)\n"
+	"      --cpuinfo=FILE         where --host-only reads this machine's CPU (default: /proc/cpuinfo)\n"
+	"      --no-microcode         no early microcode archive before the image (see below)\n"
 	"      --resume=DEVICE        the device to resume from hibernation when the command line names none,\n"
 	"                             in any form resume= takes (UUID=, /dev/...); with --host-only the default\n"
 	"                             is RESUME= of --resume-conf, and none: none\n"
@@ -128,10 +130,18 @@ static const char usage_text_after_stages[] =
 	"written mode 0600 too. A locked or empty hash ('!', '*', as root's often is) is a warning: nobody will\n"
 	"get the shell.\n"
 	"\n"
+	"Early microcode: before the image, uncompressed, comes a newc archive of the CPU vendors' microcode\n"
+	"from the firmware folder (-f) for the kernel's early loader: kernel/x86/microcode/GenuineIntel.bin,\n"
+	"the files of intel-ucode/ one after the other, and AuthenticAMD.bin, those of\n"
+	"amd-ucode/microcode_amd*.bin; with --host-only only the file of this machine's CPU (intel-ucode/FF-MM-SS,\n"
+	"amd-ucode/microcode_amd_famXXh.bin). A firmware folder without them gives no such archive (said in\n"
+	"the summary); --list leaves it out (the built-in initramfs is not where the kernel looks).\n"
+	"\n"
 	"The image is reproducible: entries are sorted by path, inodes numbered in that order, and every\n"
 	"modification time is SOURCE_DATE_EPOCH (seconds since 1970, from the environment; default 0).\n"
 	"What went in is summed up on standard error, part by part: the manifests' files, hooks, binaries, modules,\n"
-	"firmware and module indexes, with the total and the size of the archive before and after compression.\n"
+	"firmware and module indexes, with the total and the size of the archive before and after compression,\n"
+	"and the early microcode.\n"
 	"\n"
 	"Exit status: 0 the image was written; 1 bad input (a manifest error, a missing file, program, library or\n"
 	"module, a conflict, no block device under '/' with --host-only) or a failure to build or write the image;\n"
@@ -155,6 +165,8 @@ enum {
 	OPTION_SHADOW,
 	OPTION_MODPROBE_CONF,
 	OPTION_NO_MODPROBE_CONF,
+	OPTION_CPUINFO,
+	OPTION_NO_MICROCODE,
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -248,6 +260,8 @@ void parse_options(int argc, char **argv, struct options *opts)
 		{ "shadow", required_argument, NULL, OPTION_SHADOW },
 		{ "modprobe-conf", required_argument, NULL, OPTION_MODPROBE_CONF },
 		{ "no-modprobe-conf", no_argument, NULL, OPTION_NO_MODPROBE_CONF },
+		{ "cpuinfo", required_argument, NULL, OPTION_CPUINFO },
+		{ "no-microcode", no_argument, NULL, OPTION_NO_MICROCODE },
 		{ "list", no_argument, NULL, OPTION_LIST },
 		{ "list-dir", required_argument, NULL, OPTION_LIST_DIR },
 		{ "help", no_argument, NULL, 'h' },
@@ -262,6 +276,7 @@ void parse_options(int argc, char **argv, struct options *opts)
 		.sysfs = "/sys",
 		.mountinfo = "/proc/self/mountinfo",
 		.crypttab = "/etc/crypttab",
+		.cpuinfo = "/proc/cpuinfo",
 		.resume_conf = "/etc/initramfs-tools/conf.d/resume",
 		.mdadm_conf = "/etc/mdadm/mdadm.conf",
 		/* Anyone at the console, as before the policy: the Debian kernel hook asks for password. */
@@ -365,6 +380,12 @@ void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case OPTION_NO_MODPROBE_CONF:
 			opts->no_modprobe_conf = true;
+			break;
+		case OPTION_CPUINFO:
+			opts->cpuinfo = optarg;
+			break;
+		case OPTION_NO_MICROCODE:
+			opts->no_microcode = true;
 			break;
 		case OPTION_LIST:
 			opts->list = true;

@@ -28,6 +28,8 @@ struct options {
 	const char *sysfs;
 	const char *mountinfo;
 	const char *crypttab;	 /* where --host-only reads the machine's crypttab */
+	const char *cpuinfo;	 /* where --host-only reads the machine's CPU */
+	bool no_microcode;	 /* --no-microcode: no early microcode archive */
 	const char *resume;	 /* --resume: the resume device for the image, "" when none */
 	const char *resume_conf; /* where --host-only reads the machine's resume device (RESUME=) */
 	const char *mdadm_conf;	 /* where --host-only reads the machine's ARRAY lines */

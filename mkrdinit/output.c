@@ -1,4 +1,5 @@
-/* output: writes the finished image (a newc archive, compressed as asked) or with --list its gen_init_cpio list,
+/* output: writes the finished image (the early microcode archive, then a newc archive compressed as asked) or with
+ * --list its gen_init_cpio list,
  * to standard output or to -o FILE, which a power cut, a kill or a failure leaves either as it was or complete:
  * the bytes go to a new temporary file in FILE's folder, are flushed to the disk, and only then is that file
  * renamed over FILE and the folder flushed too (the rename is what a reboot finds). */
@@ -103,12 +104,20 @@ static int create_temp(int dir_fd, const char *base)
 	return -EEXIST;
 }
 
-/* Writes the image, or its list, to FD. */
-static int write_to(const struct options *opts, const struct image *img, int fd,
-		    struct newc_stats *stats, char *err, size_t err_size)
+/* Writes the image, or its list, to FD: first the early archive when it has anything, uncompressed (the kernel's
+ * early loader reads no other), then the image; the kernel unpacks one archive after the other. */
+static int write_to(const struct options *opts, const struct image *early, const struct image *img,
+		    int fd, struct newc_stats *early_stats, struct newc_stats *stats, char *err,
+		    size_t err_size)
 {
 	if (opts->list)
 		return list_write(img, opts->list_dir, fd, &stats->output_bytes, err, err_size);
+	if (early->n_nodes) {
+		int r = newc_write(early, fd, COMPRESSION_NONE, opts->mtime, early_stats, err,
+				   err_size);
+		if (r < 0)
+			return r;
+	}
 	return newc_write(img, fd, opts->compression, opts->mtime, stats, err, err_size);
 }
 
@@ -140,8 +149,9 @@ static void choose_mode(const struct image *img, const struct stat *old, bool ha
 
 /* Writes the temporary file FD (named TEMP for messages) completely and durably: owner, mode, bytes, fsync,
  * close (which closes FD whatever happens). Says what failed. */
-static int fill_temp(const struct options *opts, const struct image *img, int fd, const char *temp,
-		     const struct stat *old, bool have_old, struct newc_stats *stats)
+static int fill_temp(const struct options *opts, const struct image *early, const struct image *img,
+		     int fd, const char *temp, const struct stat *old, bool have_old,
+		     struct newc_stats *early_stats, struct newc_stats *stats)
 {
 	mode_t mode;
 	uid_t uid;
@@ -154,7 +164,7 @@ static int fill_temp(const struct options *opts, const struct image *img, int fd
 		complain("unable to set the owner and mode of %s: %s", temp, strerror(-r));
 	}
 	if (r == 0) {
-		r = write_to(opts, img, fd, stats, err, sizeof(err));
+		r = write_to(opts, early, img, fd, early_stats, stats, err, sizeof(err));
 		if (r < 0)
 			complain("unable to write %s: %s", opts->output,
 				 err[0] ? err : strerror(-r));
@@ -216,11 +226,13 @@ static int open_output_dir(const char *output, char **copy, const char **base, c
 	return dir_fd;
 }
 
-int write_output(const struct options *opts, const struct image *img, struct newc_stats *stats)
+int write_output(const struct options *opts, const struct image *early, const struct image *img,
+		 struct newc_stats *early_stats, struct newc_stats *stats)
 {
 	char err[1024] = "";
 	if (strcmp(opts->output, "-") == 0) {
-		int r = write_to(opts, img, STDOUT_FILENO, stats, err, sizeof(err));
+		int r = write_to(opts, early, img, STDOUT_FILENO, early_stats, stats, err,
+				 sizeof(err));
 		if (r < 0)
 			complain("unable to write the %s to standard output: %s",
 				 opts->list ? "list" : "image", err[0] ? err : strerror(-r));
@@ -252,7 +264,7 @@ int write_output(const struct options *opts, const struct image *img, struct new
 	char temp[PATH_MAX];
 	(void)snprintf(temp, sizeof(temp), "%s/%s", dir, r == 0 ? pending_temp.name : "");
 	if (r == 0)
-		r = fill_temp(opts, img, fd, temp, &old, have_old, stats);
+		r = fill_temp(opts, early, img, fd, temp, &old, have_old, early_stats, stats);
 
 	/* From here the file is renamed or removed, not left to a signal handler. */
 	block_fatal_signals(&mask);

@@ -66,7 +66,7 @@ expect_failure() {
 
 # listing IMAGE: "permissions links uid gid name" per entry, in archive order; devices add "major,minor".
 listing() {
-	cpio -itv --numeric-uid-gid --quiet <"$1" |
+	image_main "$1" | cpio -itv --numeric-uid-gid --quiet |
 		awk '{ if ($1 ~ /^[bc]/) print $1, $2, $3, $4, $5 $6, $NF; else if ($1 ~ /^l/) print $1, $2, $3, $4, $(NF-2), $(NF-1), $NF; else print $1, $2, $3, $4, $NF }'
 }
 
@@ -102,16 +102,16 @@ binary_tests() {
 	fi
 	local expected actual
 	expected=$( (binary_expected "$program"; echo "${tmp#/}/links/true-link") | sort -u)
-	actual=$(cpio -itv --quiet <"$tmp/bin.img" | awk '$1 !~ /^d/ { print ($1 ~ /^l/ ? $(NF-2) : $NF) }' | sort)
+	actual=$(image_main "$tmp/bin.img" | cpio -itv --quiet | awk '$1 !~ /^d/ { print ($1 ~ /^l/ ? $(NF-2) : $NF) }' | sort)
 	if [[ $actual == "$expected" ]]; then
 		pass "binary: a bare name is found in the PATH folders, with what ldd lists and each symlink's chain ($(wc -l <<<"$actual") entries)"
 	else
 		fail "binary: the image holds the program, what ldd lists and each symlink's chain" "expected:" $expected "got:" $actual
 	fi
 	check "binary: the program is copied unchanged, mode 0755" \
-		bash -c "cmp -s <(cpio -i --to-stdout --quiet '${program#/}' <'$tmp/bin.img') '$program' && cpio -itv --quiet '${program#/}' <'$tmp/bin.img' | grep -q '^-rwxr-xr-x'"
+		bash -c "cmp -s <(image_main '$tmp/bin.img' | cpio -i --to-stdout --quiet '${program#/}') '$program' && image_main '$tmp/bin.img' | cpio -itv --quiet '${program#/}' | grep -q '^-rwxr-xr-x'"
 	check "binary: a symlink is kept a symlink, to the same target" \
-		bash -c "cpio -itv --quiet <'$tmp/bin.img' | grep -qF '${tmp#/}/links/true-link -> $program'"
+		bash -c "image_main '$tmp/bin.img' | cpio -itv --quiet | grep -qF '${tmp#/}/links/true-link -> $program'"
 	check "binary: the summary counts them as binaries" grep -q '^mkrdinit: binaries *[1-9][0-9]* files' "$tmp/stderr"
 
 	# The same file from a `file` line of one hook and a `binary` line of another is one entry.
@@ -126,7 +126,7 @@ binary_tests() {
 	printf 'binary %s\n' "$tmp/links/script" >"$tmp/hooks/script/manifest"
 	run_mkrdinit -o "$tmp/script.img" "$tmp/hooks/script"
 	check "binary: a script comes alone, with its mode" \
-		bash -c "[[ $rc -eq 0 && \$(cpio -itv --quiet <'$tmp/script.img' | grep -c '^[-l]') == 1 ]] && cpio -itv --quiet <'$tmp/script.img' | grep -q '^-rwxr-x---.*links/script$'"
+		bash -c "[[ $rc -eq 0 && \$(image_main '$tmp/script.img' | cpio -itv --quiet | grep -c '^[-l]') == 1 ]] && image_main '$tmp/script.img' | cpio -itv --quiet | grep -q '^-rwxr-x---.*links/script$'"
 
 	mkdir -p "$tmp/hooks/nobin"
 	printf '# nobin\nbinary no-such-program-anywhere\n' >"$tmp/hooks/nobin/manifest"
@@ -188,7 +188,9 @@ basic_tests() {
 	init_size=$(stat -c %s "$hook/init.sh")
 	payload_size=$(stat -c %s "$tmp/data/payload")
 	check_size=$(stat -c %s "$hook/check.sh")
-	image_size=$(stat -c %s "$tmp/a.img")
+	# The main archive's: a machine whose firmware folder has CPU microcode puts an early archive before it
+	# (microcode_test.sh tests that; the summary's line of it is left out here).
+	image_size=$(image_main "$tmp/a.img" | wc -c)
 	summary=$(
 		cat <<-EOF
 			mkrdinit: files 3 files $((init_size + payload_size)) bytes
@@ -203,7 +205,8 @@ basic_tests() {
 			mkrdinit: wrote $tmp/a.img: 18 entries, $image_size bytes of cpio, uncompressed
 		EOF
 	)
-	if [[ $(tr -s ' ' <"$tmp/stderr") == "$summary" ]]; then
+	if [[ $(grep -v '^mkrdinit: microcode ' "$tmp/stderr" | sed 's/, after [0-9]* bytes of early microcode archive .*//' |
+		tr -s ' ') == "$summary" ]]; then
 		pass "prints what went in, part by part: the hard-linked file's bytes once, the parent /bin, the total"
 	else
 		fail "prints what went in, part by part: the hard-linked file's bytes once, the parent /bin, the total" \
@@ -248,20 +251,20 @@ basic_tests() {
 	fi
 
 	check "every entry has modification time 0 by default" \
-		bash -c "cpio -itv --quiet <'$tmp/a.img' | grep -vc 'Jan  1  1970' | grep -qx 0"
+		bash -c "image_main '$tmp/a.img' | cpio -itv --quiet | grep -vc 'Jan  1  1970' | grep -qx 0"
 	check "/init holds the hook's init.sh" \
-		cmp <(cpio -i --to-stdout --quiet init <"$tmp/a.img") "$hook/init.sh"
+		cmp <(image_main "$tmp/a.img" | cpio -i --to-stdout --quiet init) "$hook/init.sh"
 	check "the hook's program is at /lib/rdinit/hooks/pre-mount/check.sh" \
-		cmp <(cpio -i --to-stdout --quiet lib/rdinit/hooks/pre-mount/check.sh <"$tmp/a.img") "$hook/check.sh"
+		cmp <(image_main "$tmp/a.img" | cpio -i --to-stdout --quiet lib/rdinit/hooks/pre-mount/check.sh) "$hook/check.sh"
 
 	mkdir "$tmp/extract"
-	(cd "$tmp/extract" && cpio -id --quiet 'etc/*' <"$tmp/a.img")
+	(cd "$tmp/extract" && image_main "$tmp/a.img" | cpio -id --quiet 'etc/*')
 	check "the hard link extracts as one inode with the payload" \
 		bash -c "[[ \$(stat -c %h '$tmp/extract/etc/conf') == 2 && '$tmp/extract/etc/conf' -ef '$tmp/extract/etc/conf-link' ]] && cmp -s '$tmp/extract/etc/conf-link' '$tmp/data/payload'"
 
 	SOURCE_DATE_EPOCH=1700000000 "$mkrdinit" -D PAYLOAD_DIR="$tmp/data" -o "$tmp/epoch.img" "$hook" 2>/dev/null
 	check "SOURCE_DATE_EPOCH sets every modification time" \
-		bash -c "cpio -itv --quiet <'$tmp/epoch.img' | grep -vc 'Nov 14  2023' | grep -qx 0"
+		bash -c "image_main '$tmp/epoch.img' | cpio -itv --quiet | grep -vc 'Nov 14  2023' | grep -qx 0"
 
 	local method cpio_bytes
 	for method in gzip zstd xz lz4; do
@@ -270,28 +273,28 @@ basic_tests() {
 		run_mkrdinit -D PAYLOAD_DIR="$tmp/data" -c "$method" -o "$tmp/b.$method" "$tmp/hooks/copy"
 		check "--compress $method: reproducible" cmp "$tmp/a.$method" "$tmp/b.$method"
 		check "--compress $method: the summary's 'bytes of cpio' is the uncompressed size, the file's is the compressed" \
-			bash -c "[[ '$cpio_bytes' == $image_size ]] && grep -q ' $(stat -c %s "$tmp/a.$method") bytes with $method\$' '$tmp/stderr'"
+			bash -c "[[ '$cpio_bytes' == $image_size ]] && grep -q ' $(image_main_size "$tmp/a.$method") bytes with $method\(\$\|, after \)' '$tmp/stderr'"
 		if [[ $method == gzip ]]; then
 			# Two builds within one second would share a time stamp; look at gzip's MTIME field itself.
 			check "--compress gzip: no time stamp in the gzip header" \
-				bash -c "[[ \$(od -An -tx1 -j4 -N4 '$tmp/a.gzip' | tr -d ' ') == 00000000 ]]"
+				bash -c "[[ \$(image_main_raw '$tmp/a.gzip' | od -An -tx1 -j4 -N4 | tr -d ' ') == 00000000 ]]"
 		fi
 		if command -v "$method" >/dev/null; then
 			check "--compress $method: decompresses to the uncompressed image" \
-				cmp <("$method" -dc <"$tmp/a.$method") "$tmp/a.img"
+				cmp <(image_main_raw "$tmp/a.$method" | "$method" -dc) <(image_main "$tmp/a.img")
 		else
 			skip "--compress $method: decompresses to the uncompressed image" "no $method program on this machine"
 		fi
 	done
 	if command -v xz >/dev/null; then
 		# The kernel's xz decoder refuses CRC64, xz's and libarchive's default.
-		check "--compress xz: CRC32 check" bash -c "xz --robot -lvv '$tmp/a.xz' | grep -q '^stream.*CRC32'"
+		check "--compress xz: CRC32 check" bash -c "image_main_raw '$tmp/a.xz' >'$tmp/main.xz' && xz --robot -lvv '$tmp/main.xz' | grep -q '^stream.*CRC32'"
 	else
 		skip "--compress xz: CRC32 check" "no xz program on this machine"
 	fi
 	# The kernel's unlz4 reads only the legacy format, magic 0x184C2102, not the lz4 frame format (0x184D2204).
 	check "--compress lz4: the legacy format (lz4 -l) the kernel reads" \
-		bash -c "[[ \$(od -An -tx1 -N4 '$tmp/a.lz4' | tr -d ' ') == 02214c18 ]]"
+		bash -c "[[ \$(image_main_raw '$tmp/a.lz4' | od -An -tx1 -N4 | tr -d ' ') == 02214c18 ]]"
 
 	# --list: the same image as a gen_init_cpio list, which read back as a manifest gives the same bytes.
 	run_mkrdinit -D PAYLOAD_DIR="$tmp/data" --list -o "$tmp/a.list" "$hook"
@@ -349,7 +352,7 @@ basic_tests() {
 	printf '\n\ndir /x 0700 0 0\n' >"$tmp/hooks/other/manifest"
 	run_mkrdinit -o "$tmp/merged.img" "$tmp/hooks/one" "$tmp/hooks/two"
 	check "identical dir lines from two hooks merge into one entry" \
-		bash -c "[[ $rc -eq 0 && \$(cpio -it --quiet <'$tmp/merged.img' | tr '\n' ' ') == 'x x/y ' ]]"
+		bash -c "[[ $rc -eq 0 && \$(image_main '$tmp/merged.img' | cpio -it --quiet | tr '\n' ' ') == 'x x/y ' ]]"
 	expect_failure "conflicting lines for one path fail, naming both" 1 \
 		"conflicting entries for '/x': 'dir 0755 0 0' at $tmp/hooks/one/manifest:1 and 'dir 0700 0 0' at $tmp/hooks/other/manifest:3" \
 		"$tmp/conflict.img" -o "$tmp/conflict.img" "$tmp/hooks/one" "$tmp/hooks/other"
@@ -390,11 +393,11 @@ crypttab_tests() {
 	run_mkrdinit -o "$tmp/ct.img" "$hook"
 	check "crypttab: builds" bash -c "[[ $rc -eq 0 ]]"
 	check "crypttab: /etc/crypttab holds its two lines, not the comment" \
-		bash -c "cpio -i --to-stdout --quiet etc/crypttab <'$tmp/ct.img' | grep -c . | grep -qx 2"
+		bash -c "image_main '$tmp/ct.img' | cpio -i --to-stdout --quiet etc/crypttab | grep -c . | grep -qx 2"
 	check "crypttab: the key file is in at its path, mode 0400" \
 		grep -q "^-r-------- 1 0 0 ${tmp#/}/keys/root.key$" <(listing "$tmp/ct.img")
 	check "crypttab: its bytes are the key's" \
-		cmp <(cpio -i --to-stdout --quiet "${tmp#/}/keys/root.key" <"$tmp/ct.img") "$tmp/keys/root.key"
+		cmp <(image_main "$tmp/ct.img" | cpio -i --to-stdout --quiet "${tmp#/}/keys/root.key") "$tmp/keys/root.key"
 	check "crypttab: an image with a key in it is written 0600" bash -c "[[ \$(stat -c %a '$tmp/ct.img') == 600 ]]"
 
 	printf 'plain UUID=43bc5d76-1d7b-4d4d-847f-abc58b094c92 none luks,keyscript=/lib/cryptsetup/scripts/passdev\n' \
@@ -416,7 +419,7 @@ crypttab_tests() {
 	local nokey_rc=$rc
 	run_mkrdinit --resume UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 -o "$tmp/resume.img" "$hook"
 	check "--resume: /etc/rdinit/resume names the device, for a command line without resume=" \
-		bash -c "[[ $rc -eq 0 && \$(cpio -i --to-stdout --quiet etc/rdinit/resume <'$tmp/resume.img') == UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 ]]"
+		bash -c "[[ $rc -eq 0 && \$(image_main '$tmp/resume.img' | cpio -i --to-stdout --quiet etc/rdinit/resume) == UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 ]]"
 	expect_failure "--resume: a device resume= would not take is a usage error" 2 "--resume: UUID=nothex:" \
 		"$tmp/resume-bad.img" --resume UUID=nothex -o "$tmp/resume-bad.img" "$hook"
 	rc=$nokey_rc
@@ -433,7 +436,7 @@ modprobe_files() {
 }
 
 image_files() {
-	cpio -it --quiet <"$1" | sed -n "s|^lib/modules/$RDINIT_KVER/\(.*\.ko.*\)$|\1|p" | sort
+	image_main "$1" | cpio -it --quiet | sed -n "s|^lib/modules/$RDINIT_KVER/\(.*\.ko.*\)$|\1|p" | sort
 }
 
 # module_test NAME: an image with `module NAME` holds exactly what modprobe would load for NAME.
@@ -473,11 +476,11 @@ firmware_tests() {
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -f "$tmp/fw" -o "$tmp/e100.img" "$tmp/hooks/e100"
 	check "firmware: a missing firmware file is no error" bash -c "[[ $rc -eq 0 ]]"
 	local listed
-	listed=$(cpio -it --quiet <"$tmp/e100.img")
+	listed=$(image_main "$tmp/e100.img" | cpio -it --quiet)
 	check "firmware: $first is at /lib/firmware/$first" grep -qx "lib/firmware/$first" <<<"$listed"
 	check "firmware: $second.xz (compressed) is at /lib/firmware/$second.xz" grep -qx "lib/firmware/$second.xz" <<<"$listed"
 	check "firmware: its content is the file's" \
-		cmp <(cpio -i --to-stdout --quiet "lib/firmware/$first" <"$tmp/e100.img") "$tmp/fw/$first"
+		cmp <(image_main "$tmp/e100.img" | cpio -i --to-stdout --quiet "lib/firmware/$first") "$tmp/fw/$first"
 	check "firmware: the missing $third is a warning naming it and the module" \
 		grep -q "^mkrdinit: warning: firmware $third of module e100 (.*) is not in $tmp/fw; left out" "$tmp/stderr"
 	check "firmware: the summary counts 2 files and 1 missing" \
@@ -529,11 +532,11 @@ modprobe_conf_tests() {
 		return
 	fi
 	local listed
-	listed=$(cpio -it --quiet <"$tmp/conf.img")
+	listed=$(image_main "$tmp/conf.img" | cpio -it --quiet)
 	check "modprobe.d: the image's /etc/modprobe.d holds exactly aliases.conf and local.conf" \
 		bash -c "[[ \$(grep '^etc/modprobe.d/' <<<'$listed' | tr '\n' ' ') == 'etc/modprobe.d/aliases.conf etc/modprobe.d/local.conf ' ]]"
 	check "modprobe.d: local.conf is the first folder's, which hides the second's" \
-		cmp <(cpio -i --to-stdout --quiet etc/modprobe.d/local.conf <"$tmp/conf.img") "$conf/etc/local.conf"
+		cmp <(image_main "$tmp/conf.img" | cpio -i --to-stdout --quiet etc/modprobe.d/local.conf) "$conf/etc/local.conf"
 	check "modprobe.d: its softdep brings loop in" grep -q "^lib/modules/$RDINIT_KVER/.*/loop\.ko" <<<"$listed"
 	local expected actual
 	expected=$(modprobe -C "$conf/etc" -d "$tmp/base" -S "$RDINIT_KVER" --show-depends ext4 |
@@ -552,13 +555,13 @@ modprobe_conf_tests() {
 
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" "${dirs[@]}" -o "$tmp/conf-alias.img" "$tmp/hooks/conf-alias"
 	check "modprobe.d: an alias of modprobe.d names a module" \
-		bash -c "[[ $rc -eq 0 ]] && cpio -it --quiet <'$tmp/conf-alias.img' | grep -q '/virtio_blk\.ko'"
+		bash -c "[[ $rc -eq 0 ]] && image_main '$tmp/conf-alias.img' | cpio -it --quiet | grep -q '/virtio_blk\.ko'"
 
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --no-modprobe-conf -o "$tmp/noconf.img" "$tmp/hooks/conf-ext4"
 	check "--no-modprobe-conf: no /etc/modprobe.d in the image" \
-		bash -c "[[ $rc -eq 0 ]] && ! cpio -it --quiet <'$tmp/noconf.img' | grep -q '^etc/modprobe.d'"
+		bash -c "[[ $rc -eq 0 ]] && ! image_main '$tmp/noconf.img' | cpio -it --quiet | grep -q '^etc/modprobe.d'"
 	check "--no-modprobe-conf: no softdep of modprobe.d brings loop in" \
-		bash -c "! cpio -it --quiet <'$tmp/noconf.img' | grep -q '/loop\.ko'"
+		bash -c "! image_main '$tmp/noconf.img' | cpio -it --quiet | grep -q '/loop\.ko'"
 	expect_failure "--no-modprobe-conf with --modprobe-conf is bad usage" 2 "--no-modprobe-conf and --modprobe-conf: choose one" \
 		"$tmp/both.img" --no-modprobe-conf --modprobe-conf "$conf/etc" -o "$tmp/both.img" "$tmp/hooks/conf-ext4"
 
@@ -567,7 +570,7 @@ modprobe_conf_tests() {
 	expected=$(for d in /etc/modprobe.d /run/modprobe.d /usr/local/lib/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d; do
 		ls -1 "$d" 2>/dev/null | grep -v '^\.' | grep '.\.conf$'; done | sort -u | sed 's|^|etc/modprobe.d/|')
 	check "modprobe.d: by default the image has this machine's files ($(wc -w <<<"$expected"))" \
-		bash -c "[[ $rc -eq 0 && \"\$(cpio -it --quiet <'$tmp/hostconf.img' | grep '^etc/modprobe.d/' | sort)\" == '$expected' ]]"
+		bash -c "[[ $rc -eq 0 && \"\$(image_main '$tmp/hostconf.img' | cpio -it --quiet | grep '^etc/modprobe.d/' | sort)\" == '$expected' ]]"
 }
 
 # A sysfs tree as the kernel makes it for a virtio disk (vda1 on vda on virtio2 on PCI 0000:00:04.0), and a
@@ -634,19 +637,19 @@ host_only_tests() {
 
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/generic.img" "$tmp/hooks/storage" "$tmp/hooks/fs"
 	check "without --host-only, hostonly hooks keep their module lines (ahci, btrfs are there)" \
-		bash -c "[[ $rc -eq 0 ]] && cpio -it --quiet <'$tmp/generic.img' | grep -q '/ahci\.ko' && cpio -it --quiet <'$tmp/generic.img' | grep -q '/btrfs\.ko'"
+		bash -c "[[ $rc -eq 0 ]] && image_main '$tmp/generic.img' | cpio -it --quiet | grep -q '/ahci\.ko' && image_main '$tmp/generic.img' | cpio -it --quiet | grep -q '/btrfs\.ko'"
 
 	# The machine's crypttab: only the line of the dm-crypt device under '/' goes in.
 	printf 'root UUID=0123456789abcdef0123456789abcdef none luks,discard\nhome /dev/sdb1 none luks\n' >"$tmp/host-crypttab"
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-dm" \
 		--crypttab "$tmp/host-crypttab" -o "$tmp/host-ct.img" "$tmp/hooks/fs"
 	check "--host-only: the crypttab line of the dm-crypt device under '/' is in /etc/crypttab, and no other" \
-		bash -c "[[ $rc -eq 0 && \$(cpio -i --to-stdout --quiet etc/crypttab <'$tmp/host-ct.img') == 'root UUID=0123456789abcdef0123456789abcdef none luks,discard' ]]"
+		bash -c "[[ $rc -eq 0 && \$(image_main '$tmp/host-ct.img' | cpio -i --to-stdout --quiet etc/crypttab) == 'root UUID=0123456789abcdef0123456789abcdef none luks,discard' ]]"
 	printf 'home /dev/sdb1 none luks\n' >"$tmp/host-crypttab"
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-dm" \
 		--crypttab "$tmp/host-crypttab" -o "$tmp/host-ct2.img" "$tmp/hooks/fs"
 	check "--host-only: a dm-crypt root without a crypttab line is a warning, and no /etc/crypttab" \
-		bash -c "[[ $rc -eq 0 ]] && grep -q 'has lines for 0 of them' '$tmp/stderr' && ! cpio -it --quiet <'$tmp/host-ct2.img' | grep -qx etc/crypttab"
+		bash -c "[[ $rc -eq 0 ]] && grep -q 'has lines for 0 of them' '$tmp/stderr' && ! image_main '$tmp/host-ct2.img' | cpio -it --quiet | grep -qx etc/crypttab"
 
 	# An md array under '/': the machine's mdadm.conf lines for it go in; RESUME= of conf.d/resume too.
 	local md=$sys/devices/virtual/block/md127
@@ -668,11 +671,11 @@ host_only_tests() {
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-md" \
 		--mdadm-conf "$tmp/mdadm.conf" --resume-conf "$tmp/resume.conf" -o "$tmp/host-md.img" "$tmp/hooks/fs"
 	check "--host-only: an md root brings md-raid1 and the members' drivers" \
-		bash -c "[[ $rc -eq 0 ]] && grep -q 'md-raid1' '$tmp/stderr' && cpio -it --quiet <'$tmp/host-md.img' | grep -q '/raid1\.ko'"
+		bash -c "[[ $rc -eq 0 ]] && grep -q 'md-raid1' '$tmp/stderr' && image_main '$tmp/host-md.img' | cpio -it --quiet | grep -q '/raid1\.ko'"
 	check "--host-only: mdadm.conf keeps HOMEHOST and the ARRAY line of the array under '/', not the other" \
-		bash -c "[[ \$(cpio -i --to-stdout --quiet etc/mdadm/mdadm.conf <'$tmp/host-md.img') == \$'HOMEHOST <system>\\nARRAY $tmp/dev/md/rdroot metadata=1.2 UUID=335684f2:7fba4c0e:a43f0708:d2da28db name=rdroot' ]]"
+		bash -c "[[ \$(image_main '$tmp/host-md.img' | cpio -i --to-stdout --quiet etc/mdadm/mdadm.conf) == \$'HOMEHOST <system>\\nARRAY $tmp/dev/md/rdroot metadata=1.2 UUID=335684f2:7fba4c0e:a43f0708:d2da28db name=rdroot' ]]"
 	check "--host-only: the machine's RESUME= becomes /etc/rdinit/resume" \
-		bash -c "[[ \$(cpio -i --to-stdout --quiet etc/rdinit/resume <'$tmp/host-md.img') == UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 ]]"
+		bash -c "[[ \$(image_main '$tmp/host-md.img' | cpio -i --to-stdout --quiet etc/rdinit/resume) == UUID=5a5c0de5-9a9d-4c6e-b1a0-7e57c0ffee02 ]]"
 
 	# The resume swap on dm-crypt: its crypttab line goes in too.
 	local swapdm=$sys/devices/virtual/block/dm-1
@@ -686,7 +689,7 @@ host_only_tests() {
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-dm" \
 		--crypttab "$tmp/host-crypttab" --resume-conf "$tmp/resume-swap.conf" -o "$tmp/host-swap.img" "$tmp/hooks/fs"
 	check "--host-only: the resume swap's crypttab line goes in next to the root's" \
-		bash -c "[[ $rc -eq 0 && \$(cpio -i --to-stdout --quiet etc/crypttab <'$tmp/host-swap.img') == \$'root UUID=0123456789abcdef0123456789abcdef none luks\\ncryptswap UUID=fedcba9876543210fedcba9876543210 none luks' ]]"
+		bash -c "[[ $rc -eq 0 && \$(image_main '$tmp/host-swap.img' | cpio -i --to-stdout --quiet etc/crypttab) == \$'root UUID=0123456789abcdef0123456789abcdef none luks\\ncryptswap UUID=fedcba9876543210fedcba9876543210 none luks' ]]"
 
 	expect_failure "--host-only: a root on no block device fails, saying what it is" 1 \
 		"mkrdinit: --host-only: unable to find the block device that holds '/': it is overlay from 'overlay'" \
@@ -782,17 +785,17 @@ modules_tests() {
 		check "module ext4: its softdep brings crc32c_generic" grep -q '/crc32c_generic\.ko' <<<"$files"
 		check "module ext4: its dependency jbd2 is there" grep -q '/jbd2\.ko' <<<"$files"
 		local listed
-		listed=$(cpio -it --quiet <"$tmp/ext4.img")
+		listed=$(image_main "$tmp/ext4.img" | cpio -it --quiet)
 		local index
 		for index in modules.dep modules.dep.bin modules.alias.bin modules.softdep modules.symbols.bin modules.builtin.bin; do
 			check "module ext4: the image has $index" grep -qx "lib/modules/$RDINIT_KVER/$index" <<<"$listed"
 		done
 		check "module ext4: /etc/rdinit/kernel-version says $RDINIT_KVER" \
-			bash -c "[[ \$(cpio -i --to-stdout --quiet etc/rdinit/kernel-version <'$tmp/ext4.img') == '$RDINIT_KVER' ]]"
+			bash -c "[[ \$(image_main '$tmp/ext4.img' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
 
 		# The image's own indexes must give /init's libkmod the answers the full tree gives.
 		mkdir -p "$tmp/unpacked"
-		(cd "$tmp/unpacked" && cpio -id --quiet 'lib/*' <"$tmp/ext4.img")
+		(cd "$tmp/unpacked" && image_main "$tmp/ext4.img" | cpio -id --quiet 'lib/*')
 		check "module ext4: modprobe on the image's indexes loads the same files" \
 			cmp <(modprobe_files "$tmp/unpacked" ext4) <(modprobe_files "$tmp/base" ext4)
 
@@ -827,7 +830,7 @@ modules_tests() {
 		printf 'module %s\n' "$builtin" >"$tmp/hooks/builtin/manifest"
 		run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/builtin.img" "$tmp/hooks/builtin"
 		check "module $builtin (builtin): builds with no .ko file" \
-			bash -c "[[ $rc -eq 0 && -z \$(cpio -it --quiet <'$tmp/builtin.img' | grep '\.ko') ]]"
+			bash -c "[[ $rc -eq 0 && -z \$(image_main '$tmp/builtin.img' | cpio -it --quiet | grep '\.ko') ]]"
 	else
 		skip "a builtin module builds with no .ko file" "$tree/modules.builtin names no module"
 	fi

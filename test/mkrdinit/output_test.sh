@@ -30,7 +30,12 @@ printf 'old\n' >"$tmp/old-file"
 head -c 300000 /dev/urandom >"$tmp/new-file"
 printf 'dir /etc 0755 0 0\nfile /etc/data %s 0644 0 0\n' "$tmp/old-file" >"$tmp/old/manifest"
 printf 'dir /etc 0755 0 0\nfile /etc/data %s 0644 0 0\n' "$tmp/new-file" >"$tmp/new/manifest"
-if ! "$mkrdinit" -o "$tmp/old.img" "$tmp/old" 2>/dev/null || ! "$mkrdinit" -o "$tmp/new.img" "$tmp/new" 2>/dev/null; then
+# A firmware folder of two small fake microcode blobs: every image has its early archive, written (and
+# faulted) as the main one, and the build machine's own microcode (21 MB on Debian) stays out.
+mkdir -p "$tmp/fw/intel-ucode" "$tmp/fw/amd-ucode"
+printf 'intel\n' >"$tmp/fw/intel-ucode/06-8f-08"
+printf 'amd\n' >"$tmp/fw/amd-ucode/microcode_amd_fam19h.bin"
+if ! "$mkrdinit" -f "$tmp/fw" -o "$tmp/old.img" "$tmp/old" 2>/dev/null || ! "$mkrdinit" -f "$tmp/fw" -o "$tmp/new.img" "$tmp/new" 2>/dev/null; then
 	echo "Bail out! mkrdinit does not build the test's two images"
 	exit 1
 fi
@@ -78,7 +83,7 @@ strace_tests() {
 	fi
 	fresh_old
 	strace -f -o "$tmp/trace" -e trace=open,openat,write,fsync,fdatasync,rename,renameat,renameat2 \
-		"$mkrdinit" -o "$out" "$tmp/new" 2>/dev/null
+		"$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/new" 2>/dev/null
 	local order
 	order=$(in_order "$tmp/trace")
 	if [[ $order == "all in order" ]]; then
@@ -89,26 +94,26 @@ strace_tests() {
 	check "the image written is the new one" cmp "$out" "$tmp/new.img"
 
 	fresh_old
-	run strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=1 "$mkrdinit" -o "$out" "$tmp/new"
+	run strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=1 "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/new"
 	check "fsync of the image fails (EIO): exit 1, naming the file and the error; the old image kept" \
 		bash -c "[[ $rc -eq 1 ]] && grep -q 'unable to flush $out.tmp.* (fsync): Input/output error' '$tmp/stderr'"
 	check "fsync of the image fails: the old image is byte for byte there, no temporary file left" kept_old
 
 	fresh_old
-	run strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=2 "$mkrdinit" -o "$out" "$tmp/new"
+	run strace -f -o /dev/null -e trace=fsync -e inject=fsync:error=EIO:when=2 "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/new"
 	check "fsync of the folder fails (EIO): exit 1, saying so" \
 		bash -c "[[ $rc -eq 1 ]] && grep -q 'unable to flush the folder of $out to the disk (fsync): Input/output error' '$tmp/stderr'"
 
 	# The close of the temporary file: the how-manieth close the trace of a build shows for its descriptor.
 	fresh_old
-	strace -f -o "$tmp/trace" -e trace=openat,close "$mkrdinit" -o "$out" "$tmp/new" 2>/dev/null
+	strace -f -o "$tmp/trace" -e trace=openat,close "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/new" 2>/dev/null
 	local nth
 	nth=$(sed -E 's/^[0-9]+ +//; s/ +/ /g' "$tmp/trace" | awk -v base="${out##*/}" '
 		/^close\(/ { closes++ }
 		/^openat\(/ && index($0, "\"" base ".tmp") { fd = $NF }
 		fd != "" && $0 == "close(" fd ") = 0" { print closes; exit }')
 	fresh_old
-	run strace -f -o /dev/null -e trace=close -e inject="close:error=EIO:when=${nth:-1}" "$mkrdinit" -o "$out" "$tmp/new"
+	run strace -f -o /dev/null -e trace=close -e inject="close:error=EIO:when=${nth:-1}" "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/new"
 	check "close of the image fails (EIO): exit 1, naming the file and the error" \
 		bash -c "[[ -n '$nth' && $rc -eq 1 ]] && grep -q 'unable to write $out.tmp.* (close): Input/output error' '$tmp/stderr'"
 	check "close of the image fails: the old image is byte for byte there, no temporary file left" kept_old
@@ -122,7 +127,7 @@ strace_tests() {
 		# With the signal's default action, whatever this test inherited (nohup ignores SIGHUP, a
 		# background job SIGINT): mkrdinit leaves an ignored signal ignored, as it should.
 		rc=$(bash -c '"$@" >/dev/null 2>&1; echo $?' sh env --default-signal="${signal#SIG}" strace -f -o /dev/null -e trace=write \
-			-e inject="write:signal=$signal:when=3" "$mkrdinit" -o "$out" "$tmp/new" 2>/dev/null)
+			-e inject="write:signal=$signal:when=3" "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/new" 2>/dev/null)
 		if [[ $rc -eq $((128 + number)) ]] && kept_old; then
 			pass "$signal while writing: the old image kept, no temporary file, death by $signal"
 		else
@@ -137,7 +142,7 @@ strace_tests() {
 kill_tests() {
 	local signal=$1 syscalls=openat,newfstatat,read,getrandom,fchown,fchmod,write,fsync,rename,renameat,close,rt_sigaction,rt_sigprocmask
 	fresh_old
-	strace -f -o "$tmp/count" -e trace="$syscalls" "$mkrdinit" -o "$out" "$tmp/new" 2>/dev/null
+	strace -f -o "$tmp/count" -e trace="$syscalls" "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/new" 2>/dev/null
 	local syscall n count runs=0 old=0 new=0 torn=() left=() status=()
 	for syscall in ${syscalls//,/ }; do
 		count=$(sed -E 's/^[0-9]+ +//' "$tmp/count" | grep -c "^$syscall(")
@@ -145,7 +150,7 @@ kill_tests() {
 			fresh_old
 			# In a shell of its own, which says "Killed" to /dev/null rather than to the TAP output.
 			rc=$(bash -c '"$@" >/dev/null 2>&1; echo $?' sh strace -f -o /dev/null -e trace="$syscall" \
-				-e inject="$syscall:signal=$signal:when=$n" "$mkrdinit" -o "$out" "$tmp/new" 2>/dev/null)
+				-e inject="$syscall:signal=$signal:when=$n" "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/new" 2>/dev/null)
 			runs=$((runs + 1))
 			if cmp -s "$out" "$tmp/old.img"; then
 				old=$((old + 1))
@@ -193,13 +198,13 @@ full_tests() {
 symlink_tests() {
 	fresh_old
 	ln -s "$out" "$tmp/out/link.img"
-	run "$mkrdinit" -o "$tmp/out/link.img" "$tmp/new"
+	run "$mkrdinit" -f "$tmp/fw" -o "$tmp/out/link.img" "$tmp/new"
 	check "an output that is a symbolic link: exit 1, saying so" \
 		bash -c "[[ $rc -eq 1 ]] && grep -q 'unable to write $tmp/out/link.img: it is a symbolic link' '$tmp/stderr'"
 	check "an output that is a symbolic link: the link and the file it names are as they were" \
 		bash -c "[[ -L '$tmp/out/link.img' ]] && cmp -s '$out' '$tmp/old.img'"
 	ln -s "$tmp/out/nowhere" "$tmp/out/dangling.img"
-	run "$mkrdinit" -o "$tmp/out/dangling.img" "$tmp/new"
+	run "$mkrdinit" -f "$tmp/fw" -o "$tmp/out/dangling.img" "$tmp/new"
 	check "a dangling symbolic link: refused, nothing made where it points" \
 		bash -c "[[ $rc -eq 1 && -L '$tmp/out/dangling.img' && ! -e '$tmp/out/nowhere' ]]"
 }
@@ -207,12 +212,12 @@ symlink_tests() {
 mode_tests() {
 	fresh_old
 	chmod 0640 "$out"
-	run "$mkrdinit" -o "$out" "$tmp/new"
+	run "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/new"
 	check "the image replaced had mode 0640: the new one has it too" \
 		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$out') == 640 ]]"
 	if [[ $(id -u) == 0 ]]; then
 		chown 12:34 "$out"
-		run "$mkrdinit" -o "$out" "$tmp/old"
+		run "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/old"
 		check "root: the image replaced had owner 12:34: the new one has it too" \
 			bash -c "[[ $rc -eq 0 && \$(stat -c '%a %u:%g' '$out') == '640 12:34' ]]"
 	else
@@ -220,10 +225,10 @@ mode_tests() {
 	fi
 
 	rm -f "$out"
-	run bash -c "umask 0002 && exec '$mkrdinit' -o '$out' '$tmp/new'"
+	run bash -c "umask 0002 && exec '$mkrdinit' -f '$tmp/fw' -o '$out' '$tmp/new'"
 	check "a new image, umask 0002: mode 0644" bash -c "[[ $rc -eq 0 && \$(stat -c %a '$out') == 644 ]]"
 	rm -f "$out"
-	run bash -c "umask 0077 && exec '$mkrdinit' -o '$out' '$tmp/new'"
+	run bash -c "umask 0077 && exec '$mkrdinit' -f '$tmp/fw' -o '$out' '$tmp/new'"
 	check "a new image, umask 0077: mode 0600" bash -c "[[ $rc -eq 0 && \$(stat -c %a '$out') == 600 ]]"
 
 	mkdir -p "$tmp/crypt"
@@ -233,7 +238,7 @@ mode_tests() {
 	fresh_old
 	chmod 0644 "$out"
 	[[ $(id -u) != 0 ]] || chown 12:34 "$out"
-	run "$mkrdinit" -o "$out" "$tmp/crypt"
+	run "$mkrdinit" -f "$tmp/fw" -o "$out" "$tmp/crypt"
 	check "an image with a key file replacing one of mode 0644: mode 0600" \
 		bash -c "[[ $rc -eq 0 && \$(stat -c %a '$out') == 600 ]]"
 	if [[ $(id -u) == 0 ]]; then

@@ -59,12 +59,12 @@ run env DEB_MAINT_PARAMS="'configure' ''" "$postinst" "$RDINIT_KVER" "$tmp/boot/
 check "postinst KVER /boot/vmlinuz-KVER (configure): exit 0 and /boot/rdinit.img-KVER" \
 	test "$rc" -eq 0 -a -s "$image"
 check "the image is for KVER" \
-	bash -c "[[ \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
+	bash -c "[[ \$(image_main '$image' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
 check "the image has the configured hooks' modules and /init" \
-	bash -c "gzip -dc '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' && gzip -dc '$image' | cpio -it --quiet | grep -qx init"
+	bash -c "image_main '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' && image_main '$image' | cpio -it --quiet | grep -qx init"
 check "by default the rescue shell asks for a password, checked against the hash given" \
-	bash -c "[[ \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password &&
-		\$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell-hash) == '$hash' ]]"
+	bash -c "[[ \$(image_main '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password &&
+		\$(image_main '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell-hash) == '$hash' ]]"
 check "and the image, which holds the hash, is 0600" test "$(stat -c %a "$image")" = 600
 
 rm -f "$image"
@@ -77,8 +77,8 @@ check "run by hand (no DEB_MAINT_PARAMS), it builds" test "$rc" -eq 0 -a -s "$im
 printf 'RESCUE_SHELL=never\n' >>"$tmp/mkrdinit.conf"
 run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "RESCUE_SHELL=never: no shell, no hash" \
-	bash -c "[[ $rc -eq 0 && \$(gzip -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == never ]] &&
-		! gzip -dc '$image' | cpio -it --quiet | grep -q shell-hash"
+	bash -c "[[ $rc -eq 0 && \$(image_main '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == never ]] &&
+		! image_main '$image' | cpio -it --quiet | grep -q shell-hash"
 sed -i '$d' "$tmp/mkrdinit.conf"
 
 run "$postinst"
@@ -119,7 +119,7 @@ check "postrm with no image: exit 0" test "$rc" -eq 0
 rm -f "$image" "$tmp/state/images"
 sed -i '/^HOST_ONLY=/d; /no-such-hook/d' "$tmp/mkrdinit.conf"
 # modules: the .ko paths in a gzip image, one a line.
-modules() { gzip -dc "$1" | cpio -it --quiet | grep '\.ko' | sort; }
+modules() { image_main "$1" | cpio -it --quiet | grep '\.ko' | sort; }
 export -f modules
 if [[ $(findmnt -no SOURCE / 2>/dev/null) == /dev/* ]]; then
 	printf 'HOOKS="base virtio sata ext4"\n' >>"$tmp/mkrdinit.conf"
@@ -128,7 +128,7 @@ if [[ $(findmnt -no SOURCE / 2>/dev/null) == /dev/* ]]; then
 		test "$rc" -eq 0 -a -s "$image" -a -s "$fallback"
 	check "the image is host-only, the fallback generic (ahci among its modules, not in the host-only one)" \
 		bash -c "grep -q 'host-only' '$tmp/stderr' && [[ \$(modules '$image' | wc -l) -lt \$(modules '$fallback' | wc -l) ]] &&
-			gzip -dc '$fallback' | cpio -it --quiet | grep -q '/ahci\.ko' && ! gzip -dc '$image' | cpio -it --quiet | grep -q '/ahci\.ko'"
+			image_main '$fallback' | cpio -it --quiet | grep -q '/ahci\.ko' && ! image_main '$image' | cpio -it --quiet | grep -q '/ahci\.ko'"
 	check "both recorded in the state folder, each once" \
 		test "$(recorded | sort | tr '\n' ' ')" = "$(printf '%s\n' "$RDINIT_KVER $image" "$RDINIT_KVER $fallback" | sort | tr '\n' ' ')"
 	check "each with the SHA-256 of what was written" \
@@ -140,7 +140,7 @@ if [[ $(findmnt -no SOURCE / 2>/dev/null) == /dev/* ]]; then
 	run env RDINIT_SYSFS="$tmp/no-sysfs" "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 	check "no sysfs mounted (a chroot): a generic IMAGE, saying so, and the recorded fallback removed" \
 		bash -c "[[ $rc -eq 0 && ! -e '$fallback' ]] && grep -q 'is not mounted (a chroot?)' '$tmp/stderr' &&
-			gzip -dc '$image' | cpio -it --quiet | grep -q '/ahci\.ko' && [[ \$(recorded) == '$RDINIT_KVER $image' ]]"
+			image_main '$image' | cpio -it --quiet | grep -q '/ahci\.ko' && [[ \$(recorded) == '$RDINIT_KVER $image' ]]"
 	cp "$tmp/host-only.img" "$image" && cp "$tmp/fallback.img" "$fallback"
 	printf '%s %s %s\n' "$RDINIT_KVER" "$(sha256sum <"$image" | cut -d' ' -f1)" "$image" \
 		"$RDINIT_KVER" "$(sha256sum <"$fallback" | cut -d' ' -f1)" "$fallback" >"$tmp/state/images"
@@ -157,7 +157,7 @@ printf 'HOST_ONLY=no\n' >>"$tmp/mkrdinit.conf"
 echo "not the hook's" >"$tmp/boot/rdinit-fallback.img-0.0.0-other"
 run "$postinst" "$RDINIT_KVER" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "HOST_ONLY=no: exit 0, a generic IMAGE (virtio_blk from the hook's list), the recorded fallback removed" \
-	bash -c "[[ $rc -eq 0 && -s '$image' && ! -e '$fallback' ]] && gzip -dc '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' &&
+	bash -c "[[ $rc -eq 0 && -s '$image' && ! -e '$fallback' ]] && image_main '$image' | cpio -it --quiet | grep -q '/virtio_blk\.ko$' &&
 		! grep -q 'host-only' '$tmp/stderr' && grep -q 'removing $fallback' '$tmp/stderr'"
 check "the record holds IMAGE alone; an unrecorded image of another kernel is untouched" \
 	bash -c "[[ \$(recorded) == '$RDINIT_KVER $image' && -s '$tmp/boot/rdinit-fallback.img-0.0.0-other' ]]"
@@ -207,10 +207,10 @@ install_run() { # ENV... -- ARGS...: the plugin with a fresh staging area
 }
 install_run -- add "$RDINIT_KVER" "$tmp/entry" "$tmp/boot/vmlinuz-$RDINIT_KVER"
 check "kernel-install add: the image in the staging area's initrd, for KVER" \
-	bash -c "[[ $rc -eq 0 ]] && [[ \$(gzip -dc '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
+	bash -c "[[ $rc -eq 0 ]] && [[ \$(image_main '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$RDINIT_KVER' ]]"
 check "built with the kernel hook's configuration (its hooks, the password shell)" \
-	bash -c "[[ \$(gzip -dc '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password ]] &&
-		gzip -dc '$staging/initrd' | cpio -it --quiet | grep -q '/virtio_blk\.ko$'"
+	bash -c "[[ \$(image_main '$staging/initrd' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password ]] &&
+		image_main '$staging/initrd' | cpio -it --quiet | grep -q '/virtio_blk\.ko$'"
 check "and nothing else left in the staging area" test "$(ls -A "$staging")" = initrd
 check "nothing recorded (kernel-install moves the initrd away)" \
 	bash -c "[[ \$(recorded) == '0.0.0-other $tmp/boot/rdinit-fallback.img-0.0.0-other' ]]"

@@ -13,6 +13,9 @@ mkrdinit=${1:?usage: shell_test.sh MKRDINIT}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkrdinit-shell.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
+# image_main: the main archive, past an early microcode archive.
+# shellcheck source=test/image.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../image.sh"
 check() { # check DESCRIPTION COMMAND...
 	local what=$1
 	shift
@@ -38,9 +41,9 @@ build() {
 }
 status() { [ "$(cat "$tmp/$1.rc")" = "$2" ]; }
 said() { grep -q -- "$2" "$tmp/$1.err"; }
-member() { (cd "$tmp" && cpio -i --quiet --to-stdout "$2" <"$1.img"); }
+member() { (cd "$tmp" && image_main "$1.img" | cpio -i --quiet --to-stdout "$2"); }
 # mode NAME PATH: the member's permissions as cpio -tv lists them (-rw-r--r--).
-mode() { (cd "$tmp" && cpio -itv --quiet <"$1.img" | awk -v p="$2" '$NF == p { print $1 }'); }
+mode() { (cd "$tmp" && image_main "$1.img" | cpio -itv --quiet | awk -v p="$2" '$NF == p { print $1 }'); }
 file_mode() { stat -c %a "$tmp/$1.img"; }
 
 build default

@@ -4,6 +4,10 @@
 # $checks counts the results, $failures those that failed.
 checks=0 failures=0
 
+# image_main and the other helpers that read an image back past its early microcode archive.
+# shellcheck source=test/image.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../image.sh"
+
 # pass DESCRIPTION
 pass() {
 	checks=$((checks + 1))

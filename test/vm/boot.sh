@@ -125,14 +125,9 @@ unsigned_tree() {
 	echo "$tree/lib/modules"
 }
 
-# The image's cpio archive, uncompressed.
-image_cpio() {
-	case $(head -c 4 "$image" | od -An -tx1 | tr -d ' ') in
-	28b52ffd) zstd -dc "$image" ;;
-	1f8b*) gzip -dc "$image" ;;
-	*) cat "$image" ;;
-	esac
-}
+# The image's cpio archive, uncompressed, past an early microcode archive (test/image.sh).
+. "$top/test/image.sh"
+image_cpio() { image_main "$image"; }
 # The file names of the image's modules.
 image_modules() { image_cpio | cpio -it --quiet 2>/dev/null | grep '^lib/modules/.*\.ko'; }
 
@@ -219,6 +214,16 @@ settle-duplicate) append="root=UUID=$ROOT_UUID rd.settle_ms=3000 panic=1"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/dup-pre-udev" ;;
 uevent-flood)    append="root=UUID=$absent_uuid rd.timeout=2 panic=1"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/flood" ;;
+# An image with Debian's CPU microcode (qemu/microcode) in an early archive before the main one.
+microcode)       append="root=UUID=$ROOT_UUID"
+                 fw_status=0
+                 microcode_fw=$("$top/qemu/microcode" 2>"$vm/microcode.err") || fw_status=$?
+                 case $fw_status in
+                 0) ;;
+                 3) echo "1..0 # SKIP no Debian microcode cached and none could be fetched: $(tail -n 1 "$vm/microcode.err")"; exit 0 ;;
+                 *) sed 's/^/# /' "$vm/microcode.err"; echo "Bail out! qemu/microcode failed"; exit 1 ;;
+                 esac
+                 image_from -f "$microcode_fw" "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" ;;
 rw-files-intact) append="root=UUID=$ROOT_UUID rw"
                  dump_root "$RDINIT_DISK" "$vm/files-$scenario-before" ;;
 # Modules the command line or the image's modprobe.d keeps out, loads first or loads late.
@@ -299,6 +304,25 @@ uuid|label|by-label|by-uuid|partuuid|by-partuuid|partlabel|by-partlabel|majmin|h
 	;;
 uuid-upper-rw|devname-rw)
 	expect_booted /dev/vda1 rw
+	;;
+microcode)
+	# Under TCG the CPU is QEMU's (AMD family 0xf, older than any the early loader updates): nothing is applied,
+	# so what is checked is that the kernel reads past the early archive to the main one, and unpacks both.
+	expect_booted /dev/vda1 ro
+	early=$(image_early_size "$image")
+	if [ "$early" -gt 0 ] && [ "$(image_early "$image" | cpio -it --quiet 2>/dev/null | grep -c '^kernel/x86/microcode/.*\.bin$')" = 2 ]; then
+		ok "the image starts with an early archive of $early bytes holding GenuineIntel.bin and AuthenticAMD.bin"
+	else
+		not_ok "the image starts with an early archive holding GenuineIntel.bin and AuthenticAMD.bin ($early bytes)"
+	fi
+	reject 'Initramfs unpacking failed' "the kernel unpacked the whole image"
+	# The early archive's files are in rootfs too, so rdinit freed more than their size.
+	freed=$(grep -aoE 'rdinit: freed the initramfs: [0-9]+ entries, [0-9]+ KiB' "$log" | head -n 1 | sed -E 's/.* ([0-9]+) KiB/\1/') || true
+	if [ "${freed:-0}" -gt $((early / 1024)) ]; then
+		ok "rootfs held the early archive's files too (rdinit freed $freed KiB, the early archive is $((early / 1024)) KiB)"
+	else
+		not_ok "rootfs held the early archive's files too (rdinit freed ${freed:-no} KiB, the early archive is $((early / 1024)) KiB)"
+	fi
 	;;
 mbr-partuuid|mbr-partnroff)
 	expect_booted /dev/vda2 ro
