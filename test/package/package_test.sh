@@ -228,8 +228,8 @@ files() {
 	(cd "$root" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o -path ./tmp -o -path ./run \
 		-o -path ./var/lib/dpkg -o -path ./var/log -o -path ./var/cache -o -path ./var/tmp \) -prune -o -print | sort)
 }
-# image_list IMAGE: the paths in a zstd image, one a line.
-image_list() { zstd -dc "$1" | cpio -it --quiet 2>/dev/null; }
+# image_list IMAGE: the paths in an image (past an early microcode archive), one a line.
+image_list() { image_main "$1" | cpio -it --quiet 2>/dev/null; }
 
 # The package's dependencies first (busybox, libarchive, ...: what the root lacks), from Debian's archive.
 depends=$(dpkg-deb -f "$deb" Depends)
@@ -253,17 +253,17 @@ for kver in "${kernels[@]}"; do
 	check "the postinst made /boot/rdinit.img-$kver and /boot/rdinit-fallback.img-$kver" test -s "$image" -a -s "$fallback"
 	check "both are images for $kver with /init and the hooks' programs" \
 		bash -c "for i in '$image' '$fallback'; do
-			[[ \$(zstd -dc \"\$i\" | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$kver' ]] || exit 1
-			zstd -dc \"\$i\" | cpio -it --quiet | grep -qx init || exit 1
-			zstd -dc \"\$i\" | cpio -it --quiet | grep -qx bin/busybox || exit 1
+			[[ \$(image_main \"\$i\" | cpio -i --to-stdout --quiet etc/rdinit/kernel-version) == '$kver' ]] || exit 1
+			image_main \"\$i\" | cpio -it --quiet | grep -qx init || exit 1
+			image_main \"\$i\" | cpio -it --quiet | grep -qx bin/busybox || exit 1
 		done"
 	image_list "$image" | grep -c '\.ko' >"$tmp/n-host"
 	image_list "$fallback" | grep -c '\.ko' >"$tmp/n-generic"
 	check "rdinit.img-$kver is host-only ($(cat "$tmp/n-host") modules), the fallback generic ($(cat "$tmp/n-generic"), nvme among them)" \
-		bash -c "[[ \$(cat '$tmp/n-host') -lt \$(cat '$tmp/n-generic') ]] && zstd -dc '$fallback' | cpio -it --quiet | grep -q '/nvme\.ko' &&
-			! zstd -dc '$image' | cpio -it --quiet | grep -q '/nvme\.ko'"
+		bash -c "[[ \$(cat '$tmp/n-host') -lt \$(cat '$tmp/n-generic') ]] && image_main '$fallback' | cpio -it --quiet | grep -q '/nvme\.ko' &&
+			! image_main '$image' | cpio -it --quiet | grep -q '/nvme\.ko'"
 	check "the images ask for root's password (RESCUE_SHELL=password) and are 0600" \
-		bash -c "[[ \$(zstd -dc '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password && \$(stat -c %a '$image') == 600 ]]"
+		bash -c "[[ \$(image_main '$image' | cpio -i --to-stdout --quiet etc/rdinit/shell) == password && \$(stat -c %a '$image') == 600 ]]"
 done
 # Kept for a boot (test/package/images prints where): the images the package's postinst made for this kernel.
 rm -rf "$build/package/images" && mkdir -p "$build/package/images"
@@ -295,7 +295,7 @@ status=$?
 check "HOST_ONLY=no and dpkg-reconfigure rdinit: exit 0" test "$status" -eq 0
 check "one generic image per kernel now (nvme in it), no fallback, the record saying so" \
 	bash -c "for k in ${kernels[*]}; do [[ ! -e '$root'/boot/rdinit-fallback.img-\$k ]] || exit 1
-		zstd -dc '$root'/boot/rdinit.img-\$k | cpio -it --quiet | grep -q '/nvme\.ko' || exit 1; done
+		image_main '$root'/boot/rdinit.img-\$k | cpio -it --quiet | grep -q '/nvme\.ko' || exit 1; done
 		[[ \$(wc -l <'$root/var/lib/rdinit/images') == ${#kernels[@]} ]]"
 
 # IMAGE_NAME=initrd with initramfs-tools installed is refused (a stand-in update-initramfs).
