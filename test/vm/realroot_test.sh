@@ -19,6 +19,7 @@
 #                  /boot and /boot/efi in the fstab; systemd-cryptsetup@vda3_crypt finds it open
 #   bookworm-raid1 root=UUID= of the ext4 on md RAID1 rdreal (its ARRAY in the root's mdadm.conf)
 #   bookworm-btrfs root=UUID= rootflags=subvol=@: btrfs, the system in subvolume @
+#   trixie-lvm, trixie-luks, trixie-raid1, trixie-btrfs: the same of Debian 13's system and kernel
 # A pass: the system reached multi-user.target with no failed unit; / was remounted rw by systemd as the
 # fstab says; /run is what systemd asks of an initramfs; no journal warning names the initramfs, /usr or
 # /run. TAP output; the serial log is kept in $RDINIT_BUILD/vm/real-SCENARIO.log.
@@ -52,6 +53,8 @@ vm=$build/vm
 # ok, not_ok, expect, reject and new_log: a missing or empty serial log fails every check of it.
 . "$top/test/vm/tap.sh"
 
+# qemu/guestdisk's builder boots Debian 12's kernel, whatever the suite: keep it for the stacked roots.
+guest_kernel=(RDINIT_KVER="${RDINIT_KVER:-}" RDINIT_MODULES_DIR="${RDINIT_MODULES_DIR:-}" RDINIT_VMLINUZ="${RDINIT_VMLINUZ:-}")
 export RDINIT_KVER=${!kver_var} RDINIT_MODULES_DIR=${!modules_var}
 # The stacked roots copy the plain disk of their suite, which its own scenario boots too.
 disk=$vm/real-$scenario.img
@@ -72,7 +75,7 @@ disks=("$disk") root="UUID=7e57ab1e-0000-4000-8000-0000000000a1" extra_append=''
 case $variant in
 lvm | luks | raid1 | btrfs)
 	# The stacked copy of the system, made in a guest once and cached.
-	if ! env=$("$top/qemu/guestdisk" "real-$variant" "$disk" 2>"$vm/real-$scenario.err"); then
+	if ! env=$(env "${guest_kernel[@]}" "$top/qemu/guestdisk" "real-$variant" "$disk" 2>"$vm/real-$scenario.err"); then
 		echo "Bail out! qemu/guestdisk real-$variant failed: $(tail -n 3 "$vm/real-$scenario.err" | tr '\n' ' ')"
 		exit 1
 	fi
