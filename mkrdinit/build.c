@@ -36,11 +36,17 @@ static char *hook_folder(const struct options *opts, char *hook)
 	return asprintf(&folder, "%s/%s", opts->hooks_dir, hook) < 0 ? NULL : folder;
 }
 
-/* Reads every hook's manifest into M; HOSTONLY_LINE[i] is set for an entry of a manifest marked `hostonly`. */
+/* What --host-only does with an entry's hook: HOSTONLY_KEEP (not marked), HOSTONLY_REPLACE (`hostonly`: its
+ * module lines give way to what sysfs says) or the ITEM of `hostonly if ITEM` (its module lines stay only when
+ * sysfs says the root needs ITEM). */
+static const char HOSTONLY_REPLACE[] = "";
+
+/* Reads every hook's manifest into M; HOSTONLY[i] is NULL for an entry of a hook not marked `hostonly`, else
+ * HOSTONLY_REPLACE or the ITEM of its `hostonly if ITEM`. */
 static int read_manifests(const struct options *opts, struct manifest *m, char **folders,
-			  char **display_names, bool **hostonly_line)
+			  char **display_names, const char ***hostonly)
 {
-	*hostonly_line = NULL;
+	*hostonly = NULL;
 	size_t capacity = 0;
 	for (size_t i = 0; i < opts->n_hooks; i++) {
 		folders[i] = hook_folder(opts, opts->hooks[i]);
@@ -67,17 +73,17 @@ static int read_manifests(const struct options *opts, struct manifest *m, char *
 			return r;
 		}
 
-		r = grow_array((void **)hostonly_line, &capacity, m->n_entries,
-			       sizeof(**hostonly_line));
+		r = grow_array((void **)hostonly, &capacity, m->n_entries, sizeof(**hostonly));
 		if (r < 0) {
 			complain("unable to read %s: %s", display_names[i], strerror(-r));
 			return r;
 		}
-		bool marked = false;
+		const char *mark = NULL;
 		for (size_t j = first; j < m->n_entries; j++)
-			marked |= m->entries[j].kind == MANIFEST_HOSTONLY;
+			if (m->entries[j].kind == MANIFEST_HOSTONLY)
+				mark = m->entries[j].name ? m->entries[j].name : HOSTONLY_REPLACE;
 		for (size_t j = first; j < m->n_entries; j++)
-			(*hostonly_line)[j] = marked;
+			(*hostonly)[j] = mark;
 	}
 	return 0;
 }
@@ -167,10 +173,18 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+static bool detected_has(const struct hostonly_set *detected, const char *name)
+{
+	for (size_t i = 0; i < detected->n_items; i++)
+		if (strcmp(detected->items[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 /* The module requests of the image: every `module` line, but with --host-only those of hooks marked `hostonly`
- * give way to what sysfs says the root needs. */
+ * give way to what sysfs says the root needs, and those of `hostonly if ITEM` hooks stay only when that has ITEM. */
 static int gather_requests(const struct options *opts, const struct manifest *m,
-			   const bool *hostonly_line, const struct hostonly_set *detected,
+			   const char *const *hostonly, const struct hostonly_set *detected,
 			   struct module_request **out, size_t *n_out, struct build_notes *notes)
 {
 	size_t n = detected->n_items;
@@ -185,8 +199,12 @@ static int gather_requests(const struct options *opts, const struct manifest *m,
 	for (size_t i = 0; i < m->n_entries; i++) {
 		if (m->entries[i].kind != MANIFEST_MODULE)
 			continue;
-		if (opts->host_only && hostonly_line[i]) {
+		if (opts->host_only && hostonly[i] == HOSTONLY_REPLACE) {
 			notes->hostonly_dropped++;
+			continue;
+		}
+		if (opts->host_only && hostonly[i] && !detected_has(detected, hostonly[i])) {
+			notes->hostonly_unneeded++;
 			continue;
 		}
 		requests[n++] = (struct module_request){ .name = m->entries[i].name,
@@ -217,6 +235,11 @@ static void report_host_only(const struct options *opts, const struct hostonly_s
 		if (requests[i].optional && !requests[i].missing)
 			fprintf(stderr, " %s", requests[i].name);
 	fputc('\n', stderr);
+	if (notes->hostonly_unneeded)
+		fprintf(stderr,
+			"mkrdinit: host-only: %zu module lines of `hostonly if` hooks left out: "
+			"the root does not need what they are for\n",
+			notes->hostonly_unneeded);
 	/* A modalias that names no module is the common case (a bus, a bridge); a driver's module or an alias
 	 * we made up that the tree lacks is worth a word. */
 	for (size_t i = 0; i < n_requests; i++)
@@ -376,7 +399,7 @@ static int add_modprobe_conf(const struct modprobe_conf *conf, struct image *img
 /* The `module` lines (with --host-only, what sysfs says instead of the hostonly hooks' lines) resolved in the
  * kernel's tree, with their firmware, the image's own indexes and the machine's modprobe.d. */
 static int add_modules(const struct options *opts, const struct manifest *m,
-		       const bool *hostonly_line, const struct hostonly_set *detected,
+		       const char *const *hostonly, const struct hostonly_set *detected,
 		       struct image *img, struct build_notes *notes)
 {
 	struct module_request *requests = NULL;
@@ -389,7 +412,7 @@ static int add_modules(const struct options *opts, const struct manifest *m,
 	struct modprobe_conf conf = { 0 };
 	char err[1024] = "";
 
-	int r = gather_requests(opts, m, hostonly_line, detected, &requests, &n_requests, notes);
+	int r = gather_requests(opts, m, hostonly, detected, &requests, &n_requests, notes);
 	if (r == 0 && n_requests > 0)
 		r = find_module_tree(opts, &uts, &kver, &tree);
 	if (r == 0 && n_requests > 0)
@@ -776,7 +799,7 @@ static int add_shell_policy(const struct options *opts, struct image *img)
 int build_image(const struct options *opts, struct image *img, struct build_notes *notes)
 {
 	struct manifest m = { 0 };
-	bool *hostonly_line = NULL;
+	const char **hostonly = NULL;
 	char **folders = calloc(opts->n_hooks, sizeof(*folders));
 	char **display_names = calloc(opts->n_hooks, sizeof(*display_names));
 	if (!folders || !display_names) {
@@ -787,7 +810,7 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 	}
 
 	struct hostonly_set detected = { 0 };
-	int r = read_manifests(opts, &m, folders, display_names, &hostonly_line);
+	int r = read_manifests(opts, &m, folders, display_names, &hostonly);
 	if (r == 0 && opts->host_only) {
 		char err[1024] = "";
 		r = hostonly_detect(opts->sysfs, opts->mountinfo, &detected, err, sizeof(err));
@@ -815,7 +838,7 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 	if (r == 0)
 		r = add_shell_policy(opts, img);
 	if (r == 0)
-		r = add_modules(opts, &m, hostonly_line, &detected, img, notes);
+		r = add_modules(opts, &m, hostonly, &detected, img, notes);
 	if (r == 0) {
 		char err[2048] = "";
 		r = image_finalize(img, err, sizeof(err));
@@ -825,7 +848,7 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 
 	manifest_free(&m);
 	hostonly_set_free(&detected);
-	free(hostonly_line);
+	free(hostonly);
 	for (size_t i = 0; i < opts->n_hooks; i++) {
 		free(folders[i]);
 		free(display_names[i]);

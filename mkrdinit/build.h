@@ -10,6 +10,7 @@
 struct build_notes {
 	size_t firmware_missing;
 	size_t hostonly_dropped; /* `module` lines that --host-only left out */
+	size_t hostonly_unneeded; /* those of `hostonly if ITEM` hooks whose ITEM the root does not need */
 	size_t hostonly_modules; /* names --host-only found */
 };
 

@@ -28,7 +28,8 @@ struct manifest_entry {
 	enum manifest_kind kind;
 	/* The path in the image without its leading '/', normalized (MANIFEST_HOOK: IMAGE_HOOKS_DIR/STAGE/BASENAME);
 	 * MANIFEST_MODULE: the module name or alias; MANIFEST_BINARY: the host program as written, an absolute path
-	 * (normalized) or a bare name to look for in the image's PATH folders; MANIFEST_HOSTONLY: NULL. */
+	 * (normalized) or a bare name to look for in the image's PATH folders; MANIFEST_HOSTONLY: the ITEM of
+	 * `hostonly if ITEM`, else NULL. */
 	char *name;
 	/* MANIFEST_FILE, MANIFEST_HOOK, MANIFEST_CRYPTTAB: the file to copy (or read), ${VAR}s expanded and joined to
 	 * the hook folder when relative.

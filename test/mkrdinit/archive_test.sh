@@ -635,6 +635,23 @@ host_only_tests() {
 		fail "--host-only: a dm-crypt root brings dm-mod, dm-crypt, fs-xfs and the disk's drivers" "stderr: $(cat "$tmp/stderr")" "expected:" $expected "got:" $actual
 	fi
 
+	# `hostonly if dm-crypt`: a LUKS hook's ciphers and keyboards, only for a root that needs dm-crypt.
+	mkdir -p "$tmp/hooks/cryptish"
+	printf 'hostonly if dm-crypt\nmodule xts\nmodule essiv\n' >"$tmp/hooks/cryptish/manifest"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-vda1" \
+		-o "$tmp/host-nocrypt.img" "$tmp/hooks/fs" "$tmp/hooks/cryptish"
+	check "--host-only, hostonly if dm-crypt, a root on vda1: its module lines left out, said so" \
+		bash -c "[[ $rc -eq 0 ]] && ! image_main '$tmp/host-nocrypt.img' | cpio -it --quiet | grep -q '/xts\.ko\|/essiv\.ko' &&
+			grep -q '^mkrdinit: host-only: 2 module lines of .hostonly if. hooks left out' '$tmp/stderr'"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-dm" \
+		-o "$tmp/host-crypt.img" "$tmp/hooks/fs" "$tmp/hooks/cryptish"
+	check "--host-only, hostonly if dm-crypt, a root on dm-crypt: its module lines kept (xts, essiv)" \
+		bash -c "[[ $rc -eq 0 ]] && image_main '$tmp/host-crypt.img' | cpio -it --quiet | grep -q '/xts\.ko' &&
+			image_main '$tmp/host-crypt.img' | cpio -it --quiet | grep -q '/essiv\.ko'"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/generic-crypt.img" "$tmp/hooks/cryptish"
+	check "without --host-only, a hostonly if hook keeps its module lines" \
+		bash -c "[[ $rc -eq 0 ]] && image_main '$tmp/generic-crypt.img' | cpio -it --quiet | grep -q '/xts\.ko'"
+
 	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/generic.img" "$tmp/hooks/storage" "$tmp/hooks/fs"
 	check "without --host-only, hostonly hooks keep their module lines (ahci, btrfs are there)" \
 		bash -c "[[ $rc -eq 0 ]] && image_main '$tmp/generic.img' | cpio -it --quiet | grep -q '/ahci\.ko' && image_main '$tmp/generic.img' | cpio -it --quiet | grep -q '/btrfs\.ko'"

@@ -226,6 +226,12 @@ static void test_binary_hook_hostonly(void)
 		       "hostonly: alone on its line");
 		manifest_free(&m);
 	}
+	if (parse_one("hostonly if dm-crypt", &m)) {
+		report(m.entries[0].kind == MANIFEST_HOSTONLY &&
+			       str_eq(m.entries[0].name, "dm-crypt"),
+		       "hostonly if dm-crypt: the item named");
+		manifest_free(&m);
+	}
 }
 
 static void test_layout(void)
@@ -403,7 +409,14 @@ static void test_errors(void)
 	expect_error(
 		"hostonly yes",
 		"hooks/t/manifest:1: hostonly: unexpected field 'yes'; expected hostonly alone on "
-		"its line");
+		"its line, or hostonly if <module name or alias>");
+	expect_error("hostonly if",
+		     "hooks/t/manifest:1: hostonly: unexpected field 'if'; expected "
+		     "hostonly alone on its line, or hostonly if <module name or alias>");
+	expect_error(
+		"hostonly if dm-crypt md-raid1",
+		"hooks/t/manifest:1: hostonly: unexpected field 'md-raid1'; expected hostonly alone "
+		"on its line, or hostonly if <module name or alias>");
 }
 
 static void test_error_position(void)
