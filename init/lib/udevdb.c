@@ -6,6 +6,7 @@
  * device for one that is still being set up: no /dev/mapper link, SYSTEMD_READY=0, and a unit
  * waiting for the device times out. booster and ugrd write the same one line. */
 #include "udevdb.h"
+#include "sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,32 +26,10 @@ static int read_attr(const char *sys_block, const char *name, const char *attr, 
 {
 	char path[512];
 	(void)snprintf(path, sizeof(path), "%s/%s/%s", sys_block, name, attr);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, size - 1);
-	int r = n < 0 ? -errno : 0;
-	(void)close(fd);
-	if (r < 0)
-		return r;
-	buf[n] = '\0';
+	ssize_t n = sys_read_file(path, buf, size);
+	if (n < 0)
+		return (int)n;
 	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-/* data_dir and its parent (/run/udev), as udev makes them. */
-static int make_dirs(const char *data_dir)
-{
-	char parent[512];
-	(void)snprintf(parent, sizeof(parent), "%s", data_dir);
-	char *slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (mkdir(data_dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
 	return 0;
 }
 
@@ -59,9 +38,9 @@ static int write_entry(const char *data_dir, const char *dev)
 {
 	char path[600];
 	(void)snprintf(path, sizeof(path), "%s/b%s", data_dir, dev);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int fd = sys_open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd < 0)
-		return errno == EEXIST ? 0 : -errno;
+		return fd == -EEXIST ? 0 : fd;
 	int r = write(fd, entry, sizeof(entry) - 1) == (ssize_t)(sizeof(entry) - 1) ? 1 : -EIO;
 	if (close(fd) < 0 && r > 0)
 		r = -errno;
@@ -113,7 +92,7 @@ int udevdb_hand_over_dm(const char *sys_block, const char *data_dir, const char 
 			continue;
 		if (!made) {
 			made = true;
-			r = make_dirs(data_dir);
+			r = sys_mkdir_p(data_dir, 0755);
 			if (r < 0)
 				break;
 		}
