@@ -90,7 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		if (e->kind == MANIFEST_HOSTONLY) {
-			require(!e->name, "hostonly with a name", e->name);
+			/* `hostonly`, or `hostonly if ITEM` with a word for ITEM. */
+			require(!e->name || (e->name[0] && !strpbrk(e->name, " \t\n")),
+				"hostonly with an empty or spaced item", e->name);
 			continue;
 		}
 		if (e->kind == MANIFEST_CRYPTTAB) {
