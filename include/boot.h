@@ -34,6 +34,9 @@ struct drivers_seen {
 	pid_t early_pid;
 	char early_fs[CMDLINE_VALUE_MAX]; /* what it loads: rootfstype=, the image's only one, or the type of
 					   * the device root= first matched */
+	/* The drivers of the devices off the disk's path (a serial port, a mouse), loading in a
+	 * child beside the search and the mount (0: none). */
+	pid_t others_pid;
 };
 
 /* The marks of the boot's timeline, as logged ("timeline: +N ms ..."). */

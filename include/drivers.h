@@ -24,6 +24,15 @@ void drivers_load_filesystem(struct boot *boot, const char *type);
  * module of the image), so that the module is live when the mount needs it. */
 void drivers_wait_filesystem(struct boot *boot);
 
+/* The coldplug's second half: a child loads the drivers that the devices off the disk's path ask
+ * for (what screen_lists_modalias() does not list: the find_root() stage loads those itself),
+ * bus and class devices, at idle priority, while the search and the mount go on. */
+void drivers_start_others(struct boot *boot);
+
+/* Before the switch (nothing of the image's may outlive it): waits for drivers_start_others()'s
+ * child. */
+void drivers_wait_others(struct boot *boot);
+
 /* Once per boot, when the uevent queue has first gone empty after the coldplug (dracut's "settled"
  * initqueue): loads rd.driver.post=, which load_modules() held back until now. */
 void drivers_load_post(struct boot *boot);

@@ -48,14 +48,18 @@ int uevent_monitor_open(int rcvbuf_bytes);
  */
 int uevent_monitor_receive(int fd, char *buf, struct uevent *ev);
 
-/* Writes "add" to the uevent file of every device under /sys/bus and /sys/class, so that
- * devices the kernel found before we listened announce themselves again. Returns the number
- * of devices triggered or -errno. */
-int uevent_coldplug(void);
+/* Where devices' modaliases are read: bus devices (/sys/bus/NAME/devices/DEV), whose drivers
+ * make the class devices, or class devices (/sys/class/NAME/DEV: input devices have one). */
+enum uevent_collection {
+	UEVENT_BUS,
+	UEVENT_CLASS
+};
 
-/* Calls visit with the modalias of each device under /sys/bus that has one: what coldplug
- * would have announced, read without the event stream (after it overflowed). */
-int uevent_enumerate_modaliases(void (*visit)(const char *modalias, void *ctx), void *ctx);
+/* Calls visit with the modalias of each device of the collection that has one: what a coldplug
+ * ("add" written to each uevent file) would have announced, read without the event stream.
+ * Returns the number of modaliases visited or -errno. */
+int uevent_enumerate_modaliases(enum uevent_collection where,
+				void (*visit)(const char *modalias, void *ctx), void *ctx);
 
 /* Calls visit for each block device in /sys/class/block with its uevent properties. */
 int uevent_enumerate_block(void (*visit)(const struct uevent *ev, void *ctx), void *ctx);

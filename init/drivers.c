@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include "log.h"
 #include "modload.h"
 #include "screen.h"
+#include "uevent.h"
 
 static void note_unmatched(struct drivers_seen *d, const char *modalias)
 {
@@ -148,6 +151,59 @@ static void start_filesystem_load(struct boot *boot, const char *names, const ch
 	_exit(0);
 }
 
+static void load_other(const char *modalias, void *ctx)
+{
+	if (!screen_lists_modalias(modalias))
+		(void)load_modules(ctx, modalias);
+}
+
+static void load_any(const char *modalias, void *ctx)
+{
+	(void)load_modules(ctx, modalias);
+}
+
+void drivers_start_others(struct boot *boot)
+{
+	struct drivers_seen *d = &boot->drivers;
+	if (d->others_pid || !boot->kmod)
+		return;
+	d->others_pid = fork();
+	if (d->others_pid != 0) {
+		if (d->others_pid < 0)
+			d->others_pid = 0;
+		return;
+	}
+	/* Only when PID 1 waits (for a device, for the disk to settle, for the mount): on one CPU
+	 * these drivers do not delay the root's. */
+	struct sched_param idle = { 0 };
+	(void)syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &idle);
+	(void)uevent_enumerate_modaliases(UEVENT_BUS, load_other, boot);
+	(void)uevent_enumerate_modaliases(UEVENT_CLASS, load_any, boot);
+	_exit(0);
+}
+
+/* Waits for a loading child (*pid, then 0). Returns how many ms it waited, or -1 when there was
+ * none. */
+static long long wait_loader(pid_t *pid)
+{
+	if (!*pid)
+		return -1;
+	uint64_t start = timeline_now_ms();
+	/* ECHILD: reaped already with the hooks' children; it is done either way. */
+	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	*pid = 0;
+	return (long long)(timeline_now_ms() - start);
+}
+
+void drivers_wait_others(struct boot *boot)
+{
+	long long ms = wait_loader(&boot->drivers.others_pid);
+	if (ms >= 0)
+		boot_mark(boot,
+			  "drivers off the disk's path loaded beside the boot; waited %lld ms", ms);
+}
+
 /* Before the search: rootfstype= names the types, or the image has one filesystem module. */
 static void load_filesystem_early(struct boot *boot)
 {
@@ -165,17 +221,12 @@ void drivers_load_filesystem(struct boot *boot, const char *type)
 
 void drivers_wait_filesystem(struct boot *boot)
 {
-	struct drivers_seen *d = &boot->drivers;
-	if (!d->early_pid)
-		return;
-	uint64_t start = timeline_now_ms();
-	/* ECHILD: reaped already with the hooks' children; it is done either way. */
-	while (waitpid(d->early_pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	d->early_pid = 0;
-	boot_mark(boot,
-		  "filesystem module (%s) loaded beside the device search; waited %llu ms for it",
-		  d->early_fs, (unsigned long long)(timeline_now_ms() - start));
+	long long ms = wait_loader(&boot->drivers.early_pid);
+	if (ms >= 0)
+		boot_mark(boot,
+			  "filesystem module (%s) loaded beside the device search; waited %lld ms "
+			  "for it",
+			  boot->drivers.early_fs, ms);
 }
 
 void drivers_prepare(struct boot *boot)

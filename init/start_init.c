@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "drivers.h"
 #include "modload.h"
 #include "spawn.h"
 #include "log.h"
@@ -150,6 +151,7 @@ int start_real_init(struct boot *boot)
 					       .new_root = IMAGE_SYSROOT,
 					       .init = init };
 	struct switch_root_report report;
+	drivers_wait_others(boot);
 	modload_close(boot->kmod);
 	boot->kmod = NULL;
 	leave_shutdown_program(boot);

@@ -231,6 +231,9 @@ int modload_alias(struct kmod_ctx *ctx, const char *alias, const struct module_n
 			copy_name(this.module, sizeof(this.module), kmod_module_get_name(mod));
 		} else if (!must_skip(ctx, mod, &this)) {
 			note_blacklisted_softdep(ctx, mod, &this);
+			/* Not with async_probe: the kernel would name the disks in the order
+			 * their probes finish (vda could be the second disk), and root=/dev/vda1
+			 * would name another disk from one boot to the next. */
 			r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST_ALL,
 							    NULL, refuse_install, NULL, NULL);
 			if (r == 0) {

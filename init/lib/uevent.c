@@ -163,43 +163,6 @@ static int for_each_entry(int dirfd, int (*visit)(int dirfd, const char *name, v
 	return count;
 }
 
-/* dirfd/name/uevent <- "add"; sysfs entries here are symlinks to the device, which is fine. */
-static int trigger_device(int dirfd, const char *name, void *ctx)
-{
-	(void)ctx;
-	char path[512];
-	(void)snprintf(path, sizeof(path), "%s/uevent", name);
-	return sys_write_fileat(dirfd, path, "add") == 0 ? 1 : 0;
-}
-
-static int trigger_collection(int dirfd, const char *name, void *ctx)
-{
-	const char *devices_dir = ctx;
-	char path[512];
-	(void)snprintf(path, sizeof(path), "%s%s", name, devices_dir);
-	int fd = sys_openat(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
-	return fd < 0 ? 0 : for_each_entry(fd, trigger_device, NULL);
-}
-
-int uevent_coldplug(void)
-{
-	/* Bus devices first: their MODALIAS loads the drivers that create the class devices. */
-	int total = 0;
-	static const struct {
-		const char *root, *devices_dir;
-	} collections[] = { { "/sys/bus", "/devices" }, { "/sys/class", "" } };
-	for (size_t i = 0; i < sizeof(collections) / sizeof(collections[0]); i++) {
-		int fd = sys_open(collections[i].root, O_RDONLY | O_DIRECTORY, 0);
-		if (fd < 0)
-			return fd;
-		int r = for_each_entry(fd, trigger_collection, (void *)collections[i].devices_dir);
-		if (r < 0)
-			return r;
-		total += r;
-	}
-	return total;
-}
-
 struct modalias_ctx {
 	void (*visit)(const char *modalias, void *ctx);
 	void *ctx;
@@ -226,11 +189,22 @@ static int modaliases_of_bus(int dirfd, const char *name, void *ctx)
 	return fd < 0 ? 0 : for_each_entry(fd, read_modalias, ctx);
 }
 
-int uevent_enumerate_modaliases(void (*visit)(const char *modalias, void *ctx), void *ctx)
+static int modaliases_of_class(int dirfd, const char *name, void *ctx)
+{
+	int fd = sys_openat(dirfd, name, O_RDONLY | O_DIRECTORY, 0);
+	return fd < 0 ? 0 : for_each_entry(fd, read_modalias, ctx);
+}
+
+int uevent_enumerate_modaliases(enum uevent_collection where,
+				void (*visit)(const char *modalias, void *ctx), void *ctx)
 {
 	struct modalias_ctx m = { visit, ctx };
-	int fd = sys_open("/sys/bus", O_RDONLY | O_DIRECTORY, 0);
-	return fd < 0 ? fd : for_each_entry(fd, modaliases_of_bus, &m);
+	int fd = sys_open(where == UEVENT_BUS ? "/sys/bus" : "/sys/class", O_RDONLY | O_DIRECTORY,
+			  0);
+	return fd < 0
+		? fd
+		: for_each_entry(fd, where == UEVENT_BUS ? modaliases_of_bus : modaliases_of_class,
+				 &m);
 }
 
 struct enumerate_ctx {

@@ -234,6 +234,8 @@ modprobe-blacklist-dep) append="root=UUID=$ROOT_UUID panic=1"
 driver-pre)      append="root=UUID=$ROOT_UUID rd.driver.pre=loop"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/loop-module" ;;
 driver-post)     append="root=UUID=$ROOT_UUID rd.driver.post=virtio_blk rd.debug" ;;
+coldplug-others) append="root=UUID=$ROOT_UUID rd.debug"
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/smbus-module" ;;
 modprobe-blacklist-cmdline) append="root=UUID=$ROOT_UUID modprobe.blacklist=virtio_blk rd.timeout=3 panic=1" ;;
 modprobe-install) append="root=UUID=$ROOT_UUID rd.timeout=3 panic=1"
                  image_from --modprobe-conf "$top/test/vm/modprobe.d/install-virtio-blk" \
@@ -527,7 +529,16 @@ driver-pre)
 	expect_booted /dev/vda1 ro
 	expect 'rdinit: rd.driver.pre=loop: loaded 1 module\(s\)' "rd.driver.pre= loaded loop, which no device asks for"
 	expect '\] loop: module loaded' "the kernel says loop is loaded"
-	expect_order "before the coldplug" 'rdinit: rd.driver.pre=loop: loaded' 'rdinit: timeline: .* coldplug triggered'
+	expect_order "before the coldplug" 'rdinit: rd.driver.pre=loop: loaded' 'rdinit: timeline: .* coldplug from /sys'
+	;;
+coldplug-others)
+	expect_booted /dev/vda1 ro
+	expect 'rdinit: timeline: .* coldplug from /sys: [1-9][0-9]* devices with a driver alias' "the devices there before the monitor were read from /sys"
+	reject 'rdinit: uevent add /devices/pci0000:00/0000:00:1f.3$' "no synthetic add event was asked for (the SMBus controller was there before the monitor)"
+	expect 'rdinit: loaded [0-9]* module\(s\) for pci:v00008086d00002930.*bc0Csc05' "the SMBus controller's driver, off the disk's path, was loaded"
+	expect '\] i801_smbus 0000:00:1f.3' "the kernel bound it"
+	expect_order "the disk's driver first, in PID 1" 'rdinit: loaded [0-9]* module\(s\) for pci:.*bc01sc00' 'rdinit: loaded [0-9]* module\(s\) for pci:.*bc0Csc05'
+	expect 'rdinit: timeline: .* drivers off the disk.s path loaded beside the boot; waited [0-9]* ms' "PID 1 waited for that child before the switch"
 	;;
 driver-post)
 	expect_booted /dev/vda1 ro
