@@ -71,6 +71,13 @@ struct boot {
 	struct blockdev root;	/* valid when root_found */
 	bool root_found;
 	struct blockdev other_match; /* a second device root= names, when there is one */
+	/* /usr, from mount.usr= or the new root's fstab: found by find_usr(), mounted by mount_usr(). */
+	struct {
+		bool wanted; /* found, and not mounted yet */
+		struct blockdev dev;
+		char fstype[CMDLINE_VALUE_MAX];
+		char options[2 * CMDLINE_VALUE_MAX];
+	} usr;
 	struct drivers_seen drivers;
 	struct layer_state layers[LAYER_COUNT];
 	struct luks_state luks; /* the LUKS layer's plan, last passphrase, unlocked devices */

@@ -36,11 +36,12 @@
 
 /* The points of the boot where hooks run and rd.break= can stop, named as dracut names them. */
 enum boot_stage {
-	STAGE_PRE_UDEV,	 /* after the early mounts, before uevent handling */
-	STAGE_INITQUEUE, /* while waiting for root, each time the uevent queue goes quiet */
-	STAGE_PRE_MOUNT, /* root found, not mounted yet */
-	STAGE_PRE_PIVOT, /* root mounted on /sysroot, before the switch */
-	STAGE_EMERGENCY, /* boot failed */
+	STAGE_PRE_UDEV,	     /* after the early mounts, before uevent handling */
+	STAGE_INITQUEUE,     /* while waiting for root, each time the uevent queue goes quiet */
+	STAGE_PRE_MOUNT,     /* root found, not mounted yet */
+	STAGE_PRE_MOUNT_USR, /* root mounted; /usr (when the root's fstab has one) found, not mounted */
+	STAGE_PRE_PIVOT,     /* root mounted on /sysroot, before the switch */
+	STAGE_EMERGENCY,     /* boot failed */
 	STAGE_COUNT,
 	STAGE_NONE = -1,
 };
@@ -49,8 +50,8 @@ static inline const char *boot_stage_name(enum boot_stage stage)
 {
 	static const char *const names[STAGE_COUNT] = {
 		[STAGE_PRE_UDEV] = "pre-udev",	 [STAGE_INITQUEUE] = "initqueue",
-		[STAGE_PRE_MOUNT] = "pre-mount", [STAGE_PRE_PIVOT] = "pre-pivot",
-		[STAGE_EMERGENCY] = "emergency",
+		[STAGE_PRE_MOUNT] = "pre-mount", [STAGE_PRE_MOUNT_USR] = "pre-mount-usr",
+		[STAGE_PRE_PIVOT] = "pre-pivot", [STAGE_EMERGENCY] = "emergency",
 	};
 	return stage >= 0 && stage < STAGE_COUNT ? names[stage] : "none";
 }

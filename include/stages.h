@@ -22,8 +22,10 @@ void resume_if_asked(struct boot *boot);
 int confirm_root(struct boot *boot);
 /* Loads the filesystem's module and mounts the root on IMAGE_SYSROOT with libmount. */
 int mount_root(struct boot *boot);
-/* Mounts /usr inside the new root before the switch, when mount.usr= or the new root's /etc/fstab
- * names it (a merged-/usr system has its init there). */
+/* When mount.usr= or the new root's /etc/fstab names /usr (a merged-/usr system has its init
+ * there), waits for its device into boot->usr; the pre-mount-usr hooks (fsck) run next. */
+int find_usr(struct boot *boot);
+/* Mounts the /usr that find_usr() found inside the new root, before the switch. */
 int mount_usr(struct boot *boot);
 /* For mount_usr(): the device spec names, looked for in /sys now, then in uevents for timeout_s (-1:
  * for ever), and settled as the root is. 0 with *found; -ETIMEDOUT; -EEXIST with *found and *other

@@ -93,6 +93,8 @@ int main(int argc, char **argv)
 	hooks(&boot, STAGE_PRE_MOUNT);
 	run(&boot, confirm_root);
 	run(&boot, mount_root);
+	run(&boot, find_usr);
+	hooks(&boot, STAGE_PRE_MOUNT_USR);
 	run(&boot, mount_usr);
 	hooks(&boot, STAGE_PRE_PIVOT);
 	run(&boot, start_real_init);

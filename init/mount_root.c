@@ -155,9 +155,10 @@ static int fstab_usr(const char *fstab, struct usr_mount *usr)
 	return r;
 }
 
-int mount_usr(struct boot *boot)
+int find_usr(struct boot *boot)
 {
 	const struct boot_options *opts = &boot->opts;
+	boot->usr.wanted = false;
 	struct usr_mount usr = { .from = "mount.usr=" };
 	if (opts->usr[0]) {
 		if (!opts->usr_ok) /* read_options said why */
@@ -210,8 +211,21 @@ int mount_usr(struct boot *boot)
 				 strerror(-r));
 	/* Read-only or read-write as the root is, as initramfs-tools does; the real system remounts it
 	 * as its fstab says (systemd-remount-fs). */
-	char options[2 * CMDLINE_VALUE_MAX];
-	(void)snprintf(options, sizeof(options), "%s%s%s", usr.options, usr.options[0] ? "," : "",
-		       opts->read_write ? "rw" : "ro");
-	return mount_device(boot, &dev, IMAGE_SYSROOT "/usr", usr.fstype, options, "/usr");
+	(void)snprintf(boot->usr.options, sizeof(boot->usr.options), "%s%s%s", usr.options,
+		       usr.options[0] ? "," : "", opts->read_write ? "rw" : "ro");
+	(void)snprintf(boot->usr.fstype, sizeof(boot->usr.fstype), "%s", usr.fstype);
+	boot->usr.dev = dev;
+	boot->usr.wanted = true;
+	return 0;
+}
+
+int mount_usr(struct boot *boot)
+{
+	if (!boot->usr.wanted)
+		return 0;
+	int r = mount_device(boot, &boot->usr.dev, IMAGE_SYSROOT "/usr", boot->usr.fstype,
+			     boot->usr.options, "/usr");
+	if (r == 0)
+		boot->usr.wanted = false;
+	return r;
 }

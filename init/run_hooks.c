@@ -12,7 +12,7 @@
 #include "stages.h"
 
 /* The variables rdinit sets for hooks, and room for the kernel's (at most 32, MAX_INIT_ENVS). */
-#define HOOK_VARS 8
+#define HOOK_VARS 10
 #define HOOK_ENV_MAX (HOOK_VARS + 64)
 
 extern char **environ;
@@ -54,6 +54,15 @@ static void build_env(struct hook_env *env, enum boot_stage stage, const struct 
 	char device[64] = "";
 	if (root)
 		(void)snprintf(device, sizeof(device), "/dev/%s", root->name);
+	/* /usr's type as its fstab line or mount.usrfstype= gives it, or as probed ("auto"). */
+	char usr_device[64] = "";
+	const char *usr_fstype = "";
+	if (boot->usr.wanted) {
+		(void)snprintf(usr_device, sizeof(usr_device), "/dev/%s", boot->usr.dev.name);
+		usr_fstype = boot->usr.fstype;
+		if (!usr_fstype[0] || strcmp(usr_fstype, "auto") == 0)
+			usr_fstype = boot->usr.dev.type;
+	}
 	const char *vars[][2] = {
 		{ "PATH", IMAGE_PATH },
 		{ "RDINIT_STAGE", boot_stage_name(stage) },
@@ -64,6 +73,8 @@ static void build_env(struct hook_env *env, enum boot_stage stage, const struct 
 			  : root      ? root->type
 				      : "" },
 		{ "RDINIT_ROOTFLAGS", opts->rootflags },
+		{ "RDINIT_USR_DEVICE", usr_device },
+		{ "RDINIT_USR_FSTYPE", usr_fstype },
 		{ "RDINIT_SYSROOT", IMAGE_SYSROOT },
 		{ "RDINIT_READ_WRITE", opts->read_write ? "1" : "0" },
 	};

@@ -21,7 +21,7 @@ enum manifest_kind {
 };
 
 /* The stages a `hook` line may name (those of include/layout.h), in boot order and as a sentence says them:
- * "pre-udev, initqueue, pre-mount, pre-pivot or emergency". */
+ * "pre-udev, initqueue, pre-mount, pre-mount-usr, pre-pivot or emergency". */
 void manifest_hook_stage_list(char *buf, size_t size);
 
 struct manifest_entry {

@@ -393,7 +393,7 @@ static void test_errors(void)
 		"hooks/t/manifest:1: hook: unexpected field 'b' after <path>; expected hook <stage> <path>");
 	expect_error("hook premount 50-fsck",
 		     "hooks/t/manifest:1: hook: expected <stage> pre-udev, initqueue, "
-		     "pre-mount, pre-pivot or emergency, got 'premount'");
+		     "pre-mount, pre-mount-usr, pre-pivot or emergency, got 'premount'");
 	expect_error("hook pre-mount scripts/",
 		     "hooks/t/manifest:1: hook: expected <path> naming a file whose name "
 		     "does not start with '.', got 'scripts/'");

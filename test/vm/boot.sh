@@ -172,6 +172,8 @@ separate-usr|usr-absent|usr-duplicate)
                  disks=("$vm/disk-$scenario.img" "$vm/usr-$scenario.img")
                  append="root=UUID=$ROOT_UUID"
                  case ${scenario%@*} in
+                 # With the fsck hook: /usr is checked between its search and its mount.
+                 separate-usr) image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/hooks/fsck" ;;
                  usr-absent) append+=" mount.usr=UUID=$absent_uuid rd.timeout=3 panic=1" ;;
                  # A second disk with /usr's UUID: the fstab's /usr names two devices.
                  usr-duplicate) cp --sparse=always "$vm/usr-$scenario.img" "$vm/usr-$scenario-copy.img"
@@ -496,6 +498,10 @@ separate-usr)
 	expect "rdinit: timeline: \+[0-9]+ ms /usr mounted: /dev/block/254:16 \(/dev/vdb\) on /sysroot/usr type ext4 \(defaults,ro\)" \
 		"/usr, from the root's fstab, is mounted from vdb by its number, read-only as the root"
 	expect '^realinit: kmsg rdinit: timeline: \+[0-9]+ ms exec /sbin/init' "/sbin/init, a link into /usr, is the init"
+	expect 'rdinit: fsck: checking /dev/vda1 \(ext4\): e2fsck -a /dev/vda1' "the fsck hook checked the root at pre-mount"
+	expect 'rdinit: fsck: /dev/vdb is clean \(e2fsck exit status 0\)' "and /usr, at pre-mount-usr"
+	expect_order "/usr was checked before its mount" 'rdinit: fsck: checking /dev/vdb \(ext4\): e2fsck -a /dev/vdb' 'ms /usr mounted: '
+	expect_order "after the root's mount (its fstab names /usr)" 'ms root mounted: ' 'rdinit: fsck: checking /dev/vdb '
 	;;
 usr-duplicate)
 	expect_emergency "/usr on UUID=$usr_uuid \($(sed 's/[./]/\\&/g' <<<"/sysroot/etc/fstab")\) is ambiguous: /dev/vd[bc] and /dev/vd[bc] both match; refusing to guess"
