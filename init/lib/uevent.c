@@ -168,16 +168,28 @@ struct modalias_ctx {
 	void *ctx;
 };
 
+/* Reads DIR/uevent (relative to dirfd) into buf (UEVENT_BUFFER_SIZE + 1 bytes) and parses it. */
+static int read_uevent_at(int dirfd, const char *dir, char *buf, struct uevent *ev)
+{
+	char path[512];
+	(void)snprintf(path, sizeof(path), "%s/uevent", dir);
+	ssize_t len = sys_read_fileat(dirfd, path, buf, UEVENT_BUFFER_SIZE + 1);
+	if (len < 0)
+		return (int)len;
+	return uevent_parse_sysfs(buf, (size_t)len, ev);
+}
+
 static int read_modalias(int dirfd, const char *name, void *ctx)
 {
 	struct modalias_ctx *m = ctx;
-	char path[512], modalias[512];
-	(void)snprintf(path, sizeof(path), "%s/modalias", name);
-	ssize_t len = sys_read_fileat(dirfd, path, modalias, sizeof(modalias));
-	if (len <= 0)
+	char buf[UEVENT_BUFFER_SIZE + 1];
+	struct uevent ev;
+	/* Not every device with a modalias has the attribute: a CPU's (which asks for crc32c-intel,
+	 * aesni-intel and the other feature drivers) is only in its uevent, and runs to hundreds of
+	 * bytes. The uevent file has them all, as the coldplug's events did. */
+	if (read_uevent_at(dirfd, name, buf, &ev) < 0 || !ev.modalias || !ev.modalias[0])
 		return 0;
-	modalias[strcspn(modalias, "\n")] = '\0';
-	m->visit(modalias, m->ctx);
+	m->visit(ev.modalias, m->ctx);
 	return 1;
 }
 
@@ -215,13 +227,10 @@ struct enumerate_ctx {
 static int enumerate_one(int dirfd, const char *name, void *ctx)
 {
 	struct enumerate_ctx *e = ctx;
-	char path[512], buf[UEVENT_BUFFER_SIZE + 1];
-	(void)snprintf(path, sizeof(path), "%s/uevent", name);
-	ssize_t len = sys_read_fileat(dirfd, path, buf, sizeof(buf));
-	if (len < 0)
-		return 0;
+	char buf[UEVENT_BUFFER_SIZE + 1];
 	struct uevent ev;
-	(void)uevent_parse_sysfs(buf, (size_t)len, &ev);
+	if (read_uevent_at(dirfd, name, buf, &ev) < 0)
+		return 0;
 	ev.action = "add";
 	ev.subsystem = "block";
 	e->visit(&ev, e->ctx);
