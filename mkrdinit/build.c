@@ -37,12 +37,14 @@ static char *hook_folder(const struct options *opts, char *hook)
 }
 
 /* What --host-only does with an entry's hook: HOSTONLY_KEEP (not marked), HOSTONLY_REPLACE (`hostonly`: its
- * module lines give way to what sysfs says) or the ITEM of `hostonly if ITEM` (its module lines stay only when
+ * module lines give way to what sysfs says), HOSTONLY_KEYBOARD (`hostonly keyboard`: likewise, and sysfs is
+ * asked for the keyboards' drivers too) or the ITEM of `hostonly if ITEM` (its module lines stay only when
  * sysfs says the root needs ITEM). */
 static const char HOSTONLY_REPLACE[] = "";
+static const char HOSTONLY_KEYBOARD[] = "";
 
 /* Reads every hook's manifest into M; HOSTONLY[i] is NULL for an entry of a hook not marked `hostonly`, else
- * HOSTONLY_REPLACE or the ITEM of its `hostonly if ITEM`. */
+ * HOSTONLY_REPLACE, HOSTONLY_KEYBOARD or the ITEM of its `hostonly if ITEM`. */
 static int read_manifests(const struct options *opts, struct manifest *m, char **folders,
 			  char **display_names, const char ***hostonly)
 {
@@ -81,11 +83,21 @@ static int read_manifests(const struct options *opts, struct manifest *m, char *
 		const char *mark = NULL;
 		for (size_t j = first; j < m->n_entries; j++)
 			if (m->entries[j].kind == MANIFEST_HOSTONLY)
-				mark = m->entries[j].name ? m->entries[j].name : HOSTONLY_REPLACE;
+				mark = m->entries[j].name	  ? m->entries[j].name
+					: m->entries[j].keyboards ? HOSTONLY_KEYBOARD
+								  : HOSTONLY_REPLACE;
 		for (size_t j = first; j < m->n_entries; j++)
 			(*hostonly)[j] = mark;
 	}
 	return 0;
+}
+
+static bool wants_keyboards(const char *const *hostonly, size_t n_entries)
+{
+	for (size_t i = 0; i < n_entries; i++)
+		if (hostonly[i] == HOSTONLY_KEYBOARD)
+			return true;
+	return false;
 }
 
 /* Adds each `binary` line's program, libraries and loader. */
@@ -203,6 +215,10 @@ static int gather_requests(const struct options *opts, const struct manifest *m,
 			notes->hostonly_dropped++;
 			continue;
 		}
+		if (opts->host_only && hostonly[i] == HOSTONLY_KEYBOARD) {
+			notes->hostonly_keyboard_lines++;
+			continue;
+		}
 		if (opts->host_only && hostonly[i] && !detected_has(detected, hostonly[i])) {
 			notes->hostonly_unneeded++;
 			continue;
@@ -235,6 +251,20 @@ static void report_host_only(const struct options *opts, const struct hostonly_s
 		if (requests[i].optional && !requests[i].missing)
 			fprintf(stderr, " %s", requests[i].name);
 	fputc('\n', stderr);
+	if (notes->hostonly_keyboard_lines && detected->n_keyboards) {
+		fprintf(stderr,
+			"mkrdinit: host-only: the drivers of %zu keyboard(s) instead of %zu module lines "
+			"of `hostonly keyboard` hooks:",
+			detected->n_keyboards, notes->hostonly_keyboard_lines);
+		for (size_t i = 0; i < detected->n_keyboards; i++)
+			fprintf(stderr, " %s", detected->keyboards[i]);
+		fputc('\n', stderr);
+	} else if (notes->hostonly_keyboard_lines)
+		fprintf(stderr,
+			"mkrdinit: host-only: no keyboard in %s/class/input: %zu module lines of "
+			"`hostonly keyboard` hooks left out (a keyboard plugged in later has the "
+			"kernel's built-in drivers only)\n",
+			opts->sysfs, notes->hostonly_keyboard_lines);
 	if (notes->hostonly_unneeded)
 		fprintf(stderr,
 			"mkrdinit: host-only: %zu module lines of `hostonly if` hooks left out: "
@@ -814,6 +844,12 @@ int build_image(const struct options *opts, struct image *img, struct build_note
 	if (r == 0 && opts->host_only) {
 		char err[1024] = "";
 		r = hostonly_detect(opts->sysfs, opts->mountinfo, &detected, err, sizeof(err));
+		if (r < 0)
+			complain("--host-only: %s", err[0] ? err : strerror(-r));
+	}
+	if (r == 0 && opts->host_only && wants_keyboards(hostonly, m.n_entries)) {
+		char err[1024] = "";
+		r = hostonly_add_keyboards(opts->sysfs, &detected, err, sizeof(err));
 		if (r < 0)
 			complain("--host-only: %s", err[0] ? err : strerror(-r));
 	}

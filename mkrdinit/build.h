@@ -11,6 +11,7 @@ struct build_notes {
 	size_t firmware_missing;
 	size_t hostonly_dropped; /* `module` lines that --host-only left out */
 	size_t hostonly_unneeded; /* those of `hostonly if ITEM` hooks whose ITEM the root does not need */
+	size_t hostonly_keyboard_lines; /* those of `hostonly keyboard` hooks, for the keyboards' drivers */
 	size_t hostonly_modules; /* names --host-only found */
 };
 

@@ -44,6 +44,9 @@ void hostonly_set_free(struct hostonly_set *set)
 	for (size_t i = 0; i < set->n_md_names; i++)
 		free(set->md_names[i]);
 	free(set->md_names);
+	for (size_t i = 0; i < set->n_keyboards; i++)
+		free(set->keyboards[i]);
+	free(set->keyboards);
 	*set = (struct hostonly_set){ 0 };
 }
 
@@ -339,5 +342,56 @@ int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_se
 		(void)snprintf(alias, sizeof(alias), "fs-%s", root.fstype);
 		r = add_item(out, alias, mountinfo);
 	}
+	return r;
+}
+
+/* A keyboard has the keys of its first row, which a power button, a lid switch or a mouse lack: the lowest word of
+ * capabilities/key (the last, most significant first) has bits 1 to 31 (KEY_ESC to KEY_D), udev's test. */
+static bool is_keyboard(const char *input)
+{
+	char path[PATH_MAX + 32], value[4096];
+	(void)snprintf(path, sizeof(path), "%s/capabilities/key", input);
+	if (read_line(path, value, sizeof(value)) < 0)
+		return false;
+	const char *last = strrchr(value, ' ');
+	unsigned long long word = strtoull(last ? last + 1 : value, NULL, 16);
+	return (word & 0xFFFFFFFEull) == 0xFFFFFFFEull;
+}
+
+int hostonly_add_keyboards(const char *sysfs, struct hostonly_set *out, char *err, size_t err_size)
+{
+	struct walk w = { .set = out, .err = err, .err_size = err_size };
+	int r = walk_start(sysfs, &w);
+	if (r < 0)
+		return r;
+	char class[PATH_MAX + 16];
+	(void)snprintf(class, sizeof(class), "%s/class/input", sysfs);
+	struct dirent **names;
+	int n = scandir(class, &names, NULL, alphasort);
+	if (n < 0) {
+		r = -errno;
+		if (r == -ENOENT)
+			return 0;
+		(void)snprintf(err, err_size, "unable to read %s: %s", class, strerror(-r));
+		return r;
+	}
+	for (int i = 0; i < n; i++) {
+		char link[PATH_MAX * 2], input[PATH_MAX];
+		(void)snprintf(link, sizeof(link), "%s/%s", class, names[i]->d_name);
+		/* The input device, not its event and mouse nodes; and not the input device's own modalias,
+		 * which asks for evdev and joydev: a keyboard types on the console without them. */
+		if (r == 0 && strncmp(names[i]->d_name, "input", 5) == 0 && realpath(link, input) &&
+		    is_keyboard(input)) {
+			r = add_name(&out->keyboards, &out->n_keyboards, &out->keyboard_capacity,
+				     input);
+			char *slash = strrchr(input, '/');
+			if (r == 0 && slash) {
+				*slash = '\0';
+				r = walk_up(&w, input);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
 	return r;
 }

@@ -18,6 +18,8 @@ struct hostonly_set {
 	size_t n_crypt_names, crypt_capacity;
 	char **md_names; /* the kernel names of the md arrays under '/' (md127): its mdadm.conf's lines */
 	size_t n_md_names, md_capacity;
+	char **keyboards; /* hostonly_add_keyboards(): each keyboard's input device in SYSFS/devices */
+	size_t n_keyboards, keyboard_capacity;
 };
 
 /* Finds the filesystem mounted on '/' in MOUNTINFO (a file in /proc/PID/mountinfo's format; the last '/' line
@@ -39,5 +41,12 @@ int hostonly_detect(const char *sysfs, const char *mountinfo, struct hostonly_se
  * resume swap. Returns 0 or -errno with ERR filled in. */
 int hostonly_add_device(const char *sysfs, unsigned major, unsigned minor, struct hostonly_set *out,
 			char *err, size_t err_size);
+
+/* Adds what each keyboard of the machine needs: SYSFS/class/input's devices whose keys include a keyboard's
+ * first row (KEY_ESC to KEY_D, as udev's input_id tells a keyboard from a power button), each folder above the
+ * input device up to SYSFS/devices as for '/' (the HID driver, usbhid, the USB host controller; atkbd and i8042
+ * for PS/2). The input device goes in KEYBOARDS. No SYSFS/class/input is no keyboard. Returns 0 or -errno with
+ * ERR filled in. */
+int hostonly_add_keyboards(const char *sysfs, struct hostonly_set *out, char *err, size_t err_size);
 
 void hostonly_set_free(struct hostonly_set *set);

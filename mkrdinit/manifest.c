@@ -404,17 +404,22 @@ static int parse_crypttab(struct line *line, struct manifest_entry *entry)
 	return r;
 }
 
-/* `hostonly`, or `hostonly if ITEM`: the hook's module lines are needed only when what sysfs says the root
- * needs has ITEM (a module name or alias, e.g. dm-crypt). */
+/* `hostonly` (the hook's module lines give way to what sysfs says the root needs), `hostonly keyboard` (to
+ * what it says the machine's keyboards need) or `hostonly if ITEM` (they are needed only when what the root
+ * needs has ITEM, a module name or alias, e.g. dm-crypt). */
 static int parse_hostonly(struct line *line, struct manifest_entry *entry)
 {
 	if (line->n_fields == 0)
 		return 0;
+	if (line->n_fields == 1 && strcmp(line->fields[0], "keyboard") == 0) {
+		entry->keyboards = true;
+		return 0;
+	}
 	if (line->n_fields != 2 || strcmp(line->fields[0], "if") != 0)
 		return line_error(
 			line,
 			"hostonly: unexpected field '%s'; expected hostonly alone on its line, "
-			"or hostonly if <module name or alias>",
+			"hostonly keyboard, or hostonly if <module name or alias>",
 			line->fields[strcmp(line->fields[0], "if") == 0 && line->n_fields > 2 ? 2
 											      : 0]);
 	entry->name = strdup(line->fields[1]);
@@ -433,7 +438,8 @@ static const struct handler handlers[] = {
 	{ "module", MANIFEST_MODULE, "<module name or alias>", 1, false, parse_module },
 	{ "binary", MANIFEST_BINARY, "<program>", 1, false, parse_binary },
 	{ "hook", MANIFEST_HOOK, "<stage> <path>", 2, false, parse_hook },
-	{ "hostonly", MANIFEST_HOSTONLY, "[if <module name or alias>]", 0, true, parse_hostonly },
+	{ "hostonly", MANIFEST_HOSTONLY, "[keyboard | if <module name or alias>]", 0, true,
+	  parse_hostonly },
 	{ "crypttab", MANIFEST_CRYPTTAB, "<path>", 1, false, parse_crypttab },
 };
 

@@ -42,7 +42,8 @@ struct manifest_entry {
 		mode; /* permission bits as written (at most 07777; MANIFEST_HOOK: 0755); the type follows kind */
 	uint32_t uid;
 	uint32_t gid;
-	char dev_type; /* MANIFEST_NOD: 'b' or 'c' */
+	bool keyboards; /* MANIFEST_HOSTONLY: `hostonly keyboard` */
+	char dev_type;	/* MANIFEST_NOD: 'b' or 'c' */
 	unsigned int major;
 	unsigned int minor;
 	char *source; /* "hooks/base/manifest:7": where the line was, for later messages */

@@ -89,7 +89,7 @@ static const char usage_text[] =
 	"  hook <stage> <path>        (stage: ";
 static const char usage_text_after_stages[] =
 	")\n"
-	"  hostonly\n"
+	"  hostonly [keyboard | if <module name or alias>]\n"
 	"  crypttab <path>\n"
 	"<mode> is octal, <uid>, <gid>, <maj> and <min> decimal. Lines whose first word starts with '#' are comments.\n"
 	"${VAR} in a <location> or <path> is replaced by its value, and an undefined VAR is an error; a relative\n"
@@ -117,6 +117,9 @@ static const char usage_text_after_stages[] =
 	"module and modalias of the device and of every device above it (disk, controller, bus), through the slaves\n"
 	"of device-mapper and md devices (with dm-mod, dm-crypt, md-LEVEL), and fs-TYPE for its filesystem. Of those,\n"
 	"a driver module or alias the kernel's tree lacks is a warning, a modalias that names nothing is skipped.\n"
+	"`hostonly keyboard` does the same with the keyboards of this machine (sysfs's input devices with a\n"
+	"keyboard's keys) in place of '/': their HID, USB or PS/2 drivers and host controllers; none found leaves\n"
+	"the lines out, said. `hostonly if ITEM` keeps the lines only when what '/' needs has ITEM (dm-crypt).\n"
 	"`crypttab` puts the lines of a crypttab(5) file in the image's /etc/crypttab, for /init to unlock those LUKS\n"
 	"devices; with --host-only the lines of this machine's crypttab (--crypttab) for the dm-crypt devices under\n"
 	"'/' are added too. A malformed line, or an option /init does not support (plain, tcrypt, swap, keyscript=,\n"

@@ -635,6 +635,58 @@ host_only_tests() {
 		fail "--host-only: a dm-crypt root brings dm-mod, dm-crypt, fs-xfs and the disk's drivers" "stderr: $(cat "$tmp/stderr")" "expected:" $expected "got:" $actual
 	fi
 
+	# `hostonly keyboard`: the rescue hook's USB keyboard drivers give way to those of the machine's keyboards.
+	# A USB keyboard (HID device on a USB interface on an xHCI controller), a power button (keys, but not a
+	# keyboard's; its ACPI driver, button, would come in if it were taken for one) and a PS/2 keyboard whose
+	# drivers (atkbd, i8042) the kernel has built in.
+	local kbd=$tmp/sys-kbd xhci hid button ps2
+	make_sysfs "$kbd"
+	xhci=$kbd/devices/pci0000:00/0000:00:14.0
+	hid=$xhci/usb1/1-1/1-1:1.0/0003:046D:C31C.0001
+	button=$kbd/devices/LNXSYSTM:00/LNXPWRBN:00
+	ps2=$kbd/devices/platform/i8042/serio0
+	mkdir -p "$hid/input/input3/capabilities" "$hid/input/input3/event3" "$button/input/input0/capabilities" \
+		"$ps2/input/input1/capabilities" "$kbd/class/input"
+	for d in xhci_hcd:xhci_pci usbhid:usbhid hid-generic:hid_generic button:button atkbd:atkbd; do
+		mkdir -p "$kbd/bus/x/drivers/${d%%:*}" "$kbd/module/${d#*:}"
+		ln -s "../../../../module/${d#*:}" "$kbd/bus/x/drivers/${d%%:*}/module"
+	done
+	ln -s "$kbd/bus/x/drivers/xhci_hcd" "$xhci/driver"
+	ln -s "$kbd/bus/x/drivers/usbhid" "$xhci/usb1/1-1/1-1:1.0/driver"
+	ln -s "$kbd/bus/x/drivers/hid-generic" "$hid/driver"
+	ln -s "$kbd/bus/x/drivers/button" "$button/driver"
+	ln -s "$kbd/bus/x/drivers/atkbd" "$ps2/driver"
+	echo 'ffffffffffffffff fffffffffffffffe' >"$hid/input/input3/capabilities/key"
+	echo '10000000000000 0' >"$button/input/input0/capabilities/key"
+	echo '402000000 3803078f800d001 feffffdfffefffff fffffffffffffffe' >"$ps2/input/input1/capabilities/key"
+	ln -s ../../devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/0003:046D:C31C.0001/input/input3 "$kbd/class/input/input3"
+	ln -s ../../devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/0003:046D:C31C.0001/input/input3/event3 "$kbd/class/input/event3"
+	ln -s ../../devices/LNXSYSTM:00/LNXPWRBN:00/input/input0 "$kbd/class/input/input0"
+	ln -s ../../devices/platform/i8042/serio0/input/input1 "$kbd/class/input/input1"
+	mkdir -p "$tmp/hooks/shell"
+	printf 'hostonly keyboard\nmodule ehci_pci\nmodule usbhid\nmodule hid_generic\n' >"$tmp/hooks/shell/manifest"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$kbd" --mountinfo "$tmp/mountinfo-vda1" \
+		-o "$tmp/host-kbd.img" "$tmp/hooks/fs" "$tmp/hooks/shell"
+	expected=$( (modprobe_files "$tmp/base" virtio_pci; modprobe_files "$tmp/base" virtio_blk
+		modprobe_files "$tmp/base" fs-ext4; modprobe_files "$tmp/base" xhci_pci; modprobe_files "$tmp/base" usbhid
+		modprobe_files "$tmp/base" hid_generic) | sort -u)
+	actual=$(image_files "$tmp/host-kbd.img")
+	if [[ $rc -eq 0 && $actual == "$expected" ]]; then
+		pass "--host-only, hostonly keyboard: the USB keyboard's drivers (xhci_pci, usbhid, hid_generic), not ehci_pci, not the power button's"
+	else
+		fail "--host-only, hostonly keyboard: the USB keyboard's drivers replace the hook's lines" "stderr: $(cat "$tmp/stderr")" "expected:" $expected "got:" $actual
+	fi
+	check "--host-only, hostonly keyboard: names the keyboards it found" \
+		grep -q "^mkrdinit: host-only: the drivers of 2 keyboard(s) instead of 3 module lines of .hostonly keyboard. hooks: $(realpath "$kbd")/devices/platform/i8042/serio0/input/input1 $(realpath "$kbd")/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/0003:046D:C31C.0001/input/input3$" "$tmp/stderr"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/mountinfo-vda1" \
+		-o "$tmp/host-nokbd.img" "$tmp/hooks/fs" "$tmp/hooks/shell"
+	check "--host-only, hostonly keyboard, a machine without keyboards: the hook's module lines left out, said so" \
+		bash -c "[[ $rc -eq 0 ]] && ! image_main '$tmp/host-nokbd.img' | cpio -it --quiet | grep -q '/usbhid\.ko' &&
+			grep -q '^mkrdinit: host-only: no keyboard in $sys/class/input: 3 module lines of .hostonly keyboard. hooks left out' '$tmp/stderr'"
+	run_mkrdinit -m "$RDINIT_MODULES_DIR" -k "$RDINIT_KVER" -o "$tmp/generic-kbd.img" "$tmp/hooks/shell"
+	check "without --host-only, a hostonly keyboard hook keeps its module lines (ehci_pci)" \
+		bash -c "[[ $rc -eq 0 ]] && image_main '$tmp/generic-kbd.img' | cpio -it --quiet | grep -q '/ehci-pci\.ko'"
+
 	# `hostonly if dm-crypt`: a LUKS hook's ciphers and keyboards, only for a root that needs dm-crypt.
 	mkdir -p "$tmp/hooks/cryptish"
 	printf 'hostonly if dm-crypt\nmodule xts\nmodule essiv\n' >"$tmp/hooks/cryptish/manifest"

@@ -90,9 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		if (e->kind == MANIFEST_HOSTONLY) {
-			/* `hostonly`, or `hostonly if ITEM` with a word for ITEM. */
+			/* `hostonly`, `hostonly keyboard`, or `hostonly if ITEM` with a word for ITEM. */
 			require(!e->name || (e->name[0] && !strpbrk(e->name, " \t\n")),
 				"hostonly with an empty or spaced item", e->name);
+			require(!(e->name && e->keyboards), "hostonly keyboard with an item",
+				e->name);
 			continue;
 		}
 		if (e->kind == MANIFEST_CRYPTTAB) {

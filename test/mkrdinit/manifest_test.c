@@ -226,6 +226,12 @@ static void test_binary_hook_hostonly(void)
 		       "hostonly: alone on its line");
 		manifest_free(&m);
 	}
+	if (parse_one("hostonly keyboard", &m)) {
+		report(m.entries[0].kind == MANIFEST_HOSTONLY && !m.entries[0].name &&
+			       m.entries[0].keyboards,
+		       "hostonly keyboard: the keyboards' drivers, no item");
+		manifest_free(&m);
+	}
 	if (parse_one("hostonly if dm-crypt", &m)) {
 		report(m.entries[0].kind == MANIFEST_HOSTONLY &&
 			       str_eq(m.entries[0].name, "dm-crypt"),
@@ -409,14 +415,19 @@ static void test_errors(void)
 	expect_error(
 		"hostonly yes",
 		"hooks/t/manifest:1: hostonly: unexpected field 'yes'; expected hostonly alone on "
-		"its line, or hostonly if <module name or alias>");
-	expect_error("hostonly if",
-		     "hooks/t/manifest:1: hostonly: unexpected field 'if'; expected "
-		     "hostonly alone on its line, or hostonly if <module name or alias>");
+		"its line, hostonly keyboard, or hostonly if <module name or alias>");
+	expect_error(
+		"hostonly if",
+		"hooks/t/manifest:1: hostonly: unexpected field 'if'; expected hostonly alone on "
+		"its line, hostonly keyboard, or hostonly if <module name or alias>");
+	expect_error(
+		"hostonly keyboard us",
+		"hooks/t/manifest:1: hostonly: unexpected field 'keyboard'; expected hostonly alone "
+		"on its line, hostonly keyboard, or hostonly if <module name or alias>");
 	expect_error(
 		"hostonly if dm-crypt md-raid1",
 		"hooks/t/manifest:1: hostonly: unexpected field 'md-raid1'; expected hostonly alone "
-		"on its line, or hostonly if <module name or alias>");
+		"on its line, hostonly keyboard, or hostonly if <module name or alias>");
 }
 
 static void test_error_position(void)
