@@ -5,7 +5,7 @@
  *            root device from userspace, by unicast to that socket and by multicast to the
  *            kernel's group: rdinit must ignore them;
  *   *storm*  makes the kernel send thousands of real "change" uevents, from before /init listens
- *            until after root appears;
+ *            until after root appears; *storm-N* (qemu/bench --storm N) exactly N of them;
  *   *flood*  the same, without a pause, for FLOOD_S seconds: longer than the test's rd.timeout;
  *   *linger* (a pre-pivot hook) leaves three processes sleeping for ever: "@linger-kept", which
  *            may outlive the initramfs, "linger-left" and "linger-stubborn", which ignores SIGTERM.
@@ -15,6 +15,7 @@
 #include <linux/netlink.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -70,13 +71,14 @@ static int forge(void)
 
 #define FLOOD_S 25
 
-/* "change" to every device of /sys/class: 20 rounds, or, with for_s, rounds until then. */
-static int storm(int for_s)
+/* "change" to every device of /sys/class: 20 rounds, or, with for_s, rounds until then, or with
+ * limit, rounds until that many were sent. */
+static int storm(int for_s, long limit)
 {
 	int sent = 0;
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (int round = 0; for_s ? 1 : round < 20; round++) {
+	for (int round = 0; for_s || limit ? 1 : round < 20; round++) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (for_s && now.tv_sec - start.tv_sec >= for_s)
 			break;
@@ -90,6 +92,8 @@ static int storm(int for_s)
 			while (devices && (d = readdir(devices))) {
 				char uevent[1024];
 				snprintf(uevent, sizeof(uevent), "%s/%s/uevent", path, d->d_name);
+				if (limit && sent >= limit)
+					break;
 				int fd = d->d_name[0] != '.' ? open(uevent, O_WRONLY) : -1;
 				if (fd >= 0) {
 					sent += write(fd, "change", 6) == 6;
@@ -101,6 +105,8 @@ static int storm(int for_s)
 		}
 		if (classes)
 			closedir(classes);
+		if (limit && (sent >= limit || sent == 0))
+			break;
 	}
 	return sent;
 }
@@ -137,7 +143,9 @@ int main(int argc, char **argv)
 	int storming = flooding || strstr(argv[0], "storm") != NULL;
 	for (int i = 0; !storming && i < 3000 && !pid1_listens(); i++)
 		sleep_ms(2);
-	int n = storming ? storm(flooding ? FLOOD_S : 0) : forge();
+	const char *count = strstr(argv[0], "storm-");
+	long limit = count ? strtol(count + 6, NULL, 10) : 0;
+	int n = storming ? storm(flooding ? FLOOD_S : 0, limit > 0 ? limit : 0) : forge();
 	printf("uevent-noise: %s: %d uevents\n",
 	       flooding		  ? "flood"
 		       : storming ? "storm"
