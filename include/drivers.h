@@ -24,9 +24,15 @@ void drivers_load_filesystem(struct boot *boot, const char *type);
  * module of the image), so that the module is live when the mount needs it. */
 void drivers_wait_filesystem(struct boot *boot);
 
-/* The coldplug's second half: a child loads the drivers that the devices off the disk's path ask
- * for (what screen_lists_modalias() does not list: the find_root() stage loads those itself),
- * bus and class devices, at idle priority, while the search and the mount go on. */
+/* Whether the find_root() stage loads modalias's drivers itself, at once: the disk's path (what
+ * screen_lists_modalias() lists) and the CPU's feature drivers, from which a filesystem and
+ * dm-crypt take their checksum and cipher when they are set up (ext4 takes crc32c at mount: a
+ * crc32c-intel loaded later serves another mount, not the root's). */
+bool drivers_before_mount(const char *modalias);
+
+/* The coldplug's second half: a child loads the drivers that the other devices ask for (what
+ * drivers_before_mount() leaves), bus and class devices, at idle priority, while the search and
+ * the mount go on. */
 void drivers_start_others(struct boot *boot);
 
 /* Before the switch (nothing of the image's may outlive it): waits for drivers_start_others()'s

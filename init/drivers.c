@@ -151,9 +151,14 @@ static void start_filesystem_load(struct boot *boot, const char *names, const ch
 	_exit(0);
 }
 
+bool drivers_before_mount(const char *modalias)
+{
+	return screen_lists_modalias(modalias) || strncmp(modalias, "cpu:", 4) == 0;
+}
+
 static void load_other(const char *modalias, void *ctx)
 {
-	if (!screen_lists_modalias(modalias))
+	if (!drivers_before_mount(modalias))
 		(void)load_modules(ctx, modalias);
 }
 

@@ -13,7 +13,6 @@
 #include "layers.h"
 #include "log.h"
 #include "modload.h"
-#include "screen.h"
 #include "stages.h"
 #include "sys.h"
 #include "uevent.h"
@@ -142,15 +141,16 @@ static void enumerated_modalias(const char *modalias, void *ctx)
 
 static void enumerated_disk_modalias(const char *modalias, void *ctx)
 {
-	if (screen_lists_modalias(modalias))
+	if (drivers_before_mount(modalias))
 		enumerated_modalias(modalias, ctx);
 }
 
 /* The devices the kernel found before the monitor listened, read from /sys rather than asked to
  * announce themselves again ("add" written to every uevent file, as udevadm trigger does): 200
  * synthetic events cost more under TCG than the two drivers of a virtio disk. The drivers on the
- * disk's path (storage controllers, virtio, USB, SCSI, MMC) load here, the rest in a child that
- * runs when PID 1 waits; what those drivers make comes as events. */
+ * disk's path (storage controllers, virtio, USB, SCSI, MMC) and the CPU's load here (see
+ * drivers_before_mount()), the rest in a child that runs when PID 1 waits; what those drivers
+ * make comes as events. */
 static int coldplug(struct search *s)
 {
 	int drivers = uevent_enumerate_modaliases(UEVENT_BUS, enumerated_disk_modalias, s);

@@ -543,8 +543,13 @@ coldplug-others)
 	reject 'rdinit: uevent add /devices/pci0000:00/0000:00:1f.3$' "no synthetic add event was asked for (the SMBus controller was there before the monitor)"
 	expect 'rdinit: loaded [0-9]* module\(s\) for pci:v00008086d00002930.*bc0Csc05' "the SMBus controller's driver, off the disk's path, was loaded"
 	expect '\] i801_smbus 0000:00:1f.3' "the kernel bound it"
-	# A CPU has no modalias attribute: its alias is only in its uevent file.
+	# A CPU has no modalias attribute: its alias is only in its uevent file. Its drivers load in PID 1
+	# before the mount, which takes its crc32c then.
 	expect 'rdinit: loaded 1 module\(s\) for cpu:type:x86,' "the CPU's feature driver (crc32c-intel) was loaded"
+	expect_order "before the root's mount (in /dev/kmsg's order)" '^realinit: kmsg rdinit: loaded 1 module\(s\) for cpu:type:x86,' \
+		'^realinit: kmsg rdinit: timeline: .* root mounted'
+	expect_order "loaded in PID 1 with the disk's drivers, before the SMBus driver of the idle child" \
+		'^realinit: kmsg rdinit: loaded 1 module\(s\) for cpu:type:x86,' '^realinit: kmsg rdinit: loaded [0-9]* module\(s\) for pci:.*bc0Csc05'
 	expect_order "the disk's driver first, in PID 1" 'rdinit: loaded [0-9]* module\(s\) for pci:.*bc01sc00' 'rdinit: loaded [0-9]* module\(s\) for pci:.*bc0Csc05'
 	expect 'rdinit: timeline: .* drivers off the disk.s path loaded beside the boot; waited [0-9]* ms' "PID 1 waited for that child before the switch"
 	;;
