@@ -56,7 +56,8 @@ enum uevent_collection {
 };
 
 /* Calls visit with the modalias of each device of the collection that has one: what a coldplug
- * ("add" written to each uevent file) would have announced, read without the event stream.
+ * ("add" written to each uevent file) would have announced, read without the event stream (the
+ * modalias attribute; a bus device without one, a CPU, from its uevent file).
  * Returns the number of modaliases visited or -errno. */
 int uevent_enumerate_modaliases(enum uevent_collection where,
 				void (*visit)(const char *modalias, void *ctx), void *ctx);
