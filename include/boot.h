@@ -15,8 +15,17 @@
 struct kmod_ctx;
 
 #define DRIVERS_NOTED_MAX 8
+#define DRIVERS_LOADERS_MAX 8
 #define TIMELINE_MAX 16
 #define FAILURE_CAUSE_MAX 768
+
+/* A child of PID 1 that loads drivers beside the boot; what it saw comes back in report, shared
+ * memory that PID 1 reads once the child is gone (pid 0: none running). */
+struct loader_report;
+struct loader {
+	pid_t pid;
+	struct loader_report *report;
+};
 
 /* What loading drivers saw, for the screen. */
 struct drivers_seen {
@@ -30,13 +39,18 @@ struct drivers_seen {
 	char skipped[DRIVERS_NOTED_MAX][MODULE_NAME_MAX];
 	unsigned skipped_count;
 	bool post_done; /* rd.driver.post= loaded: its modules are no longer held back */
-	/* The root's filesystem module, loading in a child beside the device search (0: none). */
-	pid_t early_pid;
+	/* The root's filesystem module, loading beside the device search. */
+	struct loader early;
 	char early_fs[CMDLINE_VALUE_MAX]; /* what it loads: rootfstype=, the image's only one, or the type of
 					   * the device root= first matched */
-	/* The drivers of the devices off the disk's path (a serial port, a mouse), loading in a
-	 * child beside the search and the mount (0: none). */
-	pid_t others_pid;
+	/* The coldplug's drivers on the disk's path and the CPU's, a child per module they ask for
+	 * first, waited for before the layers, a resume or the mount act on the devices. */
+	struct loader coldplug[DRIVERS_LOADERS_MAX];
+	/* The drivers of the devices off the disk's path (a serial port, a mouse), loading beside the
+	 * search and the mount, at idle priority. */
+	struct loader others;
+	/* In a loader's child: where load_modules() puts what PID 1 is to note (NULL in PID 1). */
+	struct loader_report *report;
 };
 
 /* The marks of the boot's timeline, as logged ("timeline: +N ms ..."). */

@@ -1,6 +1,7 @@
 /* Loading drivers for the boot, with what went wrong noted in boot->drivers for the screen. */
 #pragma once
 #include "boot.h"
+#include "cmdline.h"
 
 /* Loads every module alias names, with dependencies and softdeps. Returns the number inserted
  * (0 also when the image has no module index: then all is taken to be built in), -ENOENT when
@@ -24,11 +25,37 @@ void drivers_load_filesystem(struct boot *boot, const char *type);
  * module of the image), so that the module is live when the mount needs it. */
 void drivers_wait_filesystem(struct boot *boot);
 
-/* Whether the find_root() stage loads modalias's drivers itself, at once: the disk's path (what
+/* Whether the coldplug loads modalias's drivers before the mount: the disk's path (what
  * screen_lists_modalias() lists) and the CPU's feature drivers, from which a filesystem and
  * dm-crypt take their checksum and cipher when they are set up (ext4 takes crc32c at mount: a
  * crc32c-intel loaded later serves another mount, not the root's). */
 bool drivers_before_mount(const char *modalias);
+
+/* The coldplug's drivers_before_mount() modaliases, grouped by the first module each would insert:
+ * a group per child, so that one controller's driver that sleeps while it probes its ports (ahci:
+ * 330 ms for six empty SATA links under TCG) delays neither another's disk nor the CPU's drivers. */
+struct driver_group {
+	char module[MODULE_NAME_MAX];
+	char modaliases[4096]; /* each NUL-ended, one after the other */
+	size_t used;
+};
+struct driver_batch {
+	struct driver_group groups[DRIVERS_LOADERS_MAX];
+	unsigned count;
+};
+
+/* Adds modalias to the batch (batch must start all zero); what has nothing to insert (built in,
+ * loaded, no module matches), or finds no room, load_modules() takes at once. */
+void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char *modalias);
+
+/* Starts a child per group of the batch; what they note comes to PID 1 with
+ * drivers_wait_coldplug(). */
+void drivers_start_batch(struct boot *boot, const struct driver_batch *batch);
+
+/* Waits for drivers_start_batch()'s children: before anything acts on the devices (a layer, a
+ * resume, the mount, the screen), so that each controller the coldplug found has shown its disks
+ * and the CPU's drivers are in. Returns how many there were. */
+unsigned drivers_wait_coldplug(struct boot *boot);
 
 /* The coldplug's second half: a child loads the drivers that the other devices ask for (what
  * drivers_before_mount() leaves), bus and class devices, at idle priority, while the search and

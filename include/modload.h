@@ -27,6 +27,12 @@ int modload_only_filesystem(char *module, size_t size);
 int modload_open(struct kmod_ctx **ctx);
 void modload_close(struct kmod_ctx *ctx);
 
+/* Whether modload_alias() would have anything to insert for alias: the name of the first module
+ * that matches and is not in the kernel yet (loaded or built in) goes into first (size bytes).
+ * Returns 1 when there is one, 0 when all that match are there, -ENOENT when nothing matches, or
+ * -errno. Only a lookup in the index, and /sys/module. */
+int modload_pending(struct kmod_ctx *ctx, const char *alias, char *first, size_t size);
+
 /* A module that modload_alias() left out, or loaded without a softdep, and why. */
 struct module_skip {
 	char module[MODULE_NAME_MAX];  /* what the alias named */

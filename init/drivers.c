@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -78,6 +79,55 @@ static void note_skipped(struct boot *boot, const char *alias, const struct modu
 			    skip->module, alias, skip->culprit, by);
 }
 
+/* What one load of an alias came to. */
+struct load_note {
+	int r; /* modload_alias()'s */
+	char alias[128];
+	struct module_refusal refusal;
+	struct module_skip skip;
+};
+
+/* What a loader's child saw that PID 1 is to note: a page or so of shared memory, not a pipe, so
+ * that a child never waits for PID 1 to read. */
+#define LOADER_NOTES_MAX 24
+struct loader_report {
+	unsigned loaded;  /* modules inserted */
+	unsigned count;	  /* of notes */
+	unsigned dropped; /* notes there was no room for */
+	struct load_note notes[LOADER_NOTES_MAX];
+};
+
+/* What the screen and the log are to say of a load (the count of modules aside). */
+static void note_result(struct boot *boot, const struct load_note *n)
+{
+	if (n->skip.module[0])
+		note_skipped(boot, n->alias, &n->skip);
+	if (n->r == -ENOENT) {
+		note_unmatched(&boot->drivers, n->alias);
+	} else if (n->r < 0 && n->refusal.module[0]) {
+		log_warning("unable to load module %s (%s) for %s: %s", n->refusal.module,
+			    n->refusal.path, n->alias, strerror(-n->r));
+		note_refused(&boot->drivers, n->alias, &n->refusal);
+	} else if (n->r < 0) {
+		log_warning("unable to load the module for %s: %s", n->alias, strerror(-n->r));
+	}
+}
+
+/* In a loader's child: what note_result() would act on, kept for PID 1. An alias that nothing
+ * matched only where the screen lists it: most devices have no driver to load. */
+static void report_result(struct loader_report *report, const struct load_note *n)
+{
+	if (n->r > 0)
+		report->loaded += (unsigned)n->r;
+	bool unmatched = n->r == -ENOENT && screen_lists_modalias(n->alias);
+	if (!n->skip.module[0] && !unmatched && (n->r >= 0 || n->r == -ENOENT))
+		return;
+	if (report->count == LOADER_NOTES_MAX)
+		report->dropped++;
+	else
+		report->notes[report->count++] = *n;
+}
+
 int load_modules(struct boot *boot, const char *alias)
 {
 	/* Without a module index (an image with no modules, for a kernel with every driver built in)
@@ -85,26 +135,71 @@ int load_modules(struct boot *boot, const char *alias)
 	if (!boot->kmod)
 		return 0;
 	uint64_t start = timeline_now_ms();
-	struct module_refusal refusal = { 0 };
-	struct module_skip skip = { 0 };
+	struct load_note n = { 0 };
 	const struct module_names *held = boot->drivers.post_done ? NULL : &boot->opts.driver_post;
-	int r = modload_alias(boot->kmod, alias, held, &refusal, &skip);
-	if (skip.module[0])
-		note_skipped(boot, alias, &skip);
-	if (r > 0) {
-		boot->drivers.loaded += (unsigned)r;
-		log_debug("loaded %d module(s) for %s in %llu ms", r, alias,
+	n.r = modload_alias(boot->kmod, alias, held, &n.refusal, &n.skip);
+	(void)snprintf(n.alias, sizeof(n.alias), "%s", alias);
+	if (n.r > 0)
+		log_debug("loaded %d module(s) for %s in %llu ms", n.r, alias,
 			  (unsigned long long)(timeline_now_ms() - start));
-	} else if (r == -ENOENT) {
-		note_unmatched(&boot->drivers, alias);
-	} else if (r < 0 && refusal.module[0]) {
-		log_warning("unable to load module %s (%s) for %s: %s", refusal.module,
-			    refusal.path, alias, strerror(-r));
-		note_refused(&boot->drivers, alias, &refusal);
-	} else if (r < 0) {
-		log_warning("unable to load the module for %s: %s", alias, strerror(-r));
+	if (boot->drivers.report) {
+		report_result(boot->drivers.report, &n);
+		return n.r;
 	}
-	return r;
+	if (n.r > 0)
+		boot->drivers.loaded += (unsigned)n.r;
+	note_result(boot, &n);
+	return n.r;
+}
+
+/* Runs work(boot, arg) in a child of PID 1 that loads drivers beside the boot (SCHED_IDLE when
+ * idle: only while PID 1 waits), what it notes kept for loader_wait(); in PID 1 itself when there
+ * can be no child: slower, and nothing of what it notes is lost. */
+static void loader_start(struct boot *boot, struct loader *l,
+			 void (*work)(struct boot *boot, const void *arg), const void *arg,
+			 bool idle)
+{
+	struct loader_report *report = mmap(NULL, sizeof(*report), PROT_READ | PROT_WRITE,
+					    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid = report == MAP_FAILED ? -1 : fork();
+	if (pid < 0) {
+		if (report != MAP_FAILED)
+			(void)munmap(report, sizeof(*report));
+		work(boot, arg);
+		return;
+	}
+	if (pid == 0) {
+		boot->drivers.report = report;
+		struct sched_param none = { 0 };
+		if (idle)
+			(void)syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &none);
+		work(boot, arg);
+		_exit(0);
+	}
+	*l = (struct loader){ .pid = pid, .report = report };
+}
+
+/* Waits for a loader's child and notes what it saw. Returns how many ms it waited, or -1 when
+ * there was none. */
+static long long loader_wait(struct boot *boot, struct loader *l)
+{
+	if (!l->pid)
+		return -1;
+	uint64_t start = timeline_now_ms();
+	/* ECHILD: reaped already with the hooks' children; it is done either way, its report
+	 * written. */
+	while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	struct loader_report *report = l->report;
+	boot->drivers.loaded += report->loaded;
+	for (unsigned i = 0; i < report->count; i++)
+		note_result(boot, &report->notes[i]);
+	if (report->dropped)
+		log_warning("a child loading drivers saw %u more problems than it could report",
+			    report->dropped);
+	(void)munmap(report, sizeof(*report));
+	*l = (struct loader){ 0 };
+	return (long long)(timeline_now_ms() - start);
 }
 
 /* option's modules by name, as dracut's `modprobe NAME` loads them. */
@@ -135,20 +230,18 @@ void drivers_load_list(struct boot *boot, const char *names, const char *prefix)
  * a child loads its module while PID 1 goes on (looking for the device, letting the devices settle,
  * running the pre-mount hooks). The kernel serialises two loads of one module, and the mount waits
  * for the child. names: a comma list, each prefixed with prefix ("fs-" for a type). */
+static void load_filesystems(struct boot *boot, const void *prefix)
+{
+	drivers_load_list(boot, boot->drivers.early_fs, prefix);
+}
+
 static void start_filesystem_load(struct boot *boot, const char *names, const char *prefix)
 {
 	struct drivers_seen *d = &boot->drivers;
 	if (d->early_fs[0] || !names[0] || !boot->kmod)
 		return;
 	(void)snprintf(d->early_fs, sizeof(d->early_fs), "%s", names);
-	d->early_pid = fork();
-	if (d->early_pid != 0) {
-		if (d->early_pid < 0)
-			d->early_pid = 0;
-		return;
-	}
-	drivers_load_list(boot, names, prefix);
-	_exit(0);
+	loader_start(boot, &d->early, load_filesystems, prefix, false);
 }
 
 bool drivers_before_mount(const char *modalias)
@@ -167,46 +260,106 @@ static void load_any(const char *modalias, void *ctx)
 	(void)load_modules(ctx, modalias);
 }
 
-void drivers_start_others(struct boot *boot)
+static void load_others(struct boot *boot, const void *unused)
 {
-	struct drivers_seen *d = &boot->drivers;
-	if (d->others_pid || !boot->kmod)
-		return;
-	d->others_pid = fork();
-	if (d->others_pid != 0) {
-		if (d->others_pid < 0)
-			d->others_pid = 0;
-		return;
-	}
-	/* Only when PID 1 waits (for a device, for the disk to settle, for the mount): on one CPU
-	 * these drivers do not delay the root's. */
-	struct sched_param idle = { 0 };
-	(void)syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &idle);
+	(void)unused;
 	(void)uevent_enumerate_modaliases(UEVENT_BUS, load_other, boot);
 	(void)uevent_enumerate_modaliases(UEVENT_CLASS, load_any, boot);
-	_exit(0);
 }
 
-/* Waits for a loading child (*pid, then 0). Returns how many ms it waited, or -1 when there was
- * none. */
-static long long wait_loader(pid_t *pid)
+void drivers_start_others(struct boot *boot)
 {
-	if (!*pid)
-		return -1;
-	uint64_t start = timeline_now_ms();
-	/* ECHILD: reaped already with the hooks' children; it is done either way. */
-	while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	*pid = 0;
-	return (long long)(timeline_now_ms() - start);
+	if (boot->drivers.others.pid || !boot->kmod)
+		return;
+	/* Only when PID 1 waits (for a device, for the disk to settle, for the mount): on one CPU
+	 * these drivers do not delay the root's. */
+	loader_start(boot, &boot->drivers.others, load_others, NULL, true);
 }
 
 void drivers_wait_others(struct boot *boot)
 {
-	long long ms = wait_loader(&boot->drivers.others_pid);
+	long long ms = loader_wait(boot, &boot->drivers.others);
 	if (ms >= 0)
 		boot_mark(boot,
 			  "drivers off the disk's path loaded beside the boot; waited %lld ms", ms);
+}
+
+static bool group_has(const struct driver_group *g, const char *modalias)
+{
+	for (size_t at = 0; at < g->used; at += strlen(g->modaliases + at) + 1)
+		if (strcmp(g->modaliases + at, modalias) == 0)
+			return true;
+	return false;
+}
+
+void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char *modalias)
+{
+	char first[MODULE_NAME_MAX];
+	/* Nothing to insert (built in, loaded, no match): PID 1 notes it at once. */
+	if (!boot->kmod || modload_pending(boot->kmod, modalias, first, sizeof(first)) <= 0) {
+		(void)load_modules(boot, modalias);
+		return;
+	}
+	struct driver_group *g = NULL;
+	for (unsigned i = 0; i < batch->count && !g; i++)
+		if (strcmp(batch->groups[i].module, first) == 0)
+			g = &batch->groups[i];
+	if (!g && batch->count < DRIVERS_LOADERS_MAX) {
+		g = &batch->groups[batch->count++];
+		(void)snprintf(g->module, sizeof(g->module), "%s", first);
+	}
+	/* More first modules than children: with the child that has the least to load. */
+	if (!g) {
+		g = &batch->groups[0];
+		for (unsigned i = 1; i < batch->count; i++)
+			if (batch->groups[i].used < g->used)
+				g = &batch->groups[i];
+	}
+	if (group_has(g, modalias))
+		return;
+	size_t len = strlen(modalias) + 1;
+	if (len > sizeof(g->modaliases) - g->used) {
+		(void)load_modules(boot, modalias);
+		return;
+	}
+	memcpy(g->modaliases + g->used, modalias, len);
+	g->used += len;
+}
+
+static void load_group(struct boot *boot, const void *group)
+{
+	const struct driver_group *g = group;
+	for (size_t at = 0; at < g->used; at += strlen(g->modaliases + at) + 1)
+		(void)load_modules(boot, g->modaliases + at);
+}
+
+void drivers_start_batch(struct boot *boot, const struct driver_batch *batch)
+{
+	for (unsigned i = 0; i < batch->count; i++) {
+		struct loader *l = &boot->drivers.coldplug[i];
+		/* Still running from a search before (a rescue shell in between): with it. */
+		if (l->pid)
+			(void)loader_wait(boot, l);
+		loader_start(boot, l, load_group, &batch->groups[i], false);
+	}
+}
+
+unsigned drivers_wait_coldplug(struct boot *boot)
+{
+	long long waited = -1;
+	unsigned children = 0;
+	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX; i++) {
+		long long ms = loader_wait(boot, &boot->drivers.coldplug[i]);
+		if (ms >= 0) {
+			children++;
+			waited = waited < 0 ? ms : waited + ms;
+		}
+	}
+	if (children)
+		boot_mark(boot,
+			  "coldplug's disk and CPU drivers loaded by %u children; waited %lld ms",
+			  children, waited);
+	return children;
 }
 
 /* Before the search: rootfstype= names the types, or the image has one filesystem module. */
@@ -226,7 +379,7 @@ void drivers_load_filesystem(struct boot *boot, const char *type)
 
 void drivers_wait_filesystem(struct boot *boot)
 {
-	long long ms = wait_loader(&boot->drivers.early_pid);
+	long long ms = loader_wait(boot, &boot->drivers.early);
 	if (ms >= 0)
 		boot_mark(boot,
 			  "filesystem module (%s) loaded beside the device search; waited %lld ms "

@@ -39,6 +39,7 @@ struct search {
 	/* With recheck: the graph as the search left it. A device still there under the same name keeps
 	 * its probe (probing them all again costs 100 ms under TCG); new ones and the root are probed. */
 	const struct devices *previous;
+	struct driver_batch *batch; /* while the coldplug reads the modaliases */
 };
 
 /* An md array's name is in its members' superblocks (libblkid's LABEL of a linux_raid_member):
@@ -141,21 +142,27 @@ static void enumerated_modalias(const char *modalias, void *ctx)
 
 static void enumerated_disk_modalias(const char *modalias, void *ctx)
 {
+	struct search *s = ctx;
 	if (drivers_before_mount(modalias))
-		enumerated_modalias(modalias, ctx);
+		drivers_batch_add(s->boot, s->batch, modalias);
 }
 
 /* The devices the kernel found before the monitor listened, read from /sys rather than asked to
  * announce themselves again ("add" written to every uevent file, as udevadm trigger does): 200
  * synthetic events cost more under TCG than the two drivers of a virtio disk. The drivers on the
- * disk's path (storage controllers, virtio, USB, SCSI, MMC) and the CPU's load here (see
- * drivers_before_mount()), the rest in a child that runs when PID 1 waits; what those drivers
+ * disk's path (storage controllers, virtio, USB, SCSI, MMC) and the CPU's load in children, one
+ * per module they ask for first, waited for before anything acts on the devices (see
+ * drivers_before_mount()); the rest in a child that runs when PID 1 waits; what those drivers
  * make comes as events. */
 static int coldplug(struct search *s)
 {
+	struct driver_batch batch = { 0 };
+	s->batch = &batch;
 	int drivers = uevent_enumerate_modaliases(UEVENT_BUS, enumerated_disk_modalias, s);
+	s->batch = NULL;
 	if (drivers < 0)
 		return drivers;
+	drivers_start_batch(s->boot, &batch);
 	drivers_start_others(s->boot);
 	int disks = uevent_enumerate_block(enumerated_block_device, s);
 	if (disks < 0)
@@ -315,8 +322,11 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 	char incomplete[192] = "";
 	for (;;) {
 		drain_uevents(s, fd);
-		/* The coldplug's events handled: dracut's settled initqueue, where rd.driver.post= loads. */
+		/* The coldplug's events handled: dracut's settled initqueue, where rd.driver.post= loads;
+		 * once its children are done too, and the events of what their drivers made. */
 		if (!boot->drivers.post_done) {
+			if (boot->opts.driver_post.count && drivers_wait_coldplug(boot))
+				continue;
 			drivers_load_post(boot);
 			continue;
 		}
@@ -358,6 +368,7 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 		}
 		if (!late_done && now >= half && !boot->root_found) {
 			late_done = true;
+			drivers_wait_coldplug(boot);
 			layers_late(boot);
 			continue;
 		}
@@ -375,6 +386,7 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 		s->new_devices = 0;
 		/* Time at a passphrase prompt is the user's, not the devices': it extends the wait. */
 		uint64_t prompted = boot->luks.prompt_ms;
+		drivers_wait_coldplug(boot);
 		int r = layers_settle(boot);
 		if (s->deadline != UINT64_MAX)
 			s->deadline += boot->luks.prompt_ms - prompted;
@@ -442,6 +454,9 @@ int find_root(struct boot *boot)
 		log_info("waiting up to %d s for root=%s", timeout_s, opts->root);
 	r = wait_for_root(&s, fd, timeout_s);
 	(void)close(fd);
+	/* The screen says what every driver did. */
+	if (r < 0)
+		drivers_wait_coldplug(boot);
 	if (r == -ETIMEDOUT)
 		return boot_fail(
 			boot, r,
@@ -477,6 +492,9 @@ int confirm_root(struct boot *boot)
 {
 	struct search s = { .boot = boot, .recheck = true };
 	struct blockdev found = boot->root;
+	/* A second disk that root= names, behind a controller whose driver was still probing when
+	 * the search ended, is here by now. */
+	drivers_wait_coldplug(boot);
 	int r = reread_block_devices(&s);
 	if (r < 0)
 		return boot_fail(boot, r, "unable to read /sys/class/block: %s", strerror(-r));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "drivers.h"
 #include "log.h"
 #include "stages.h"
 #include "sys.h"
@@ -53,6 +54,8 @@ void resume_if_asked(struct boot *boot)
 			return;
 		}
 	}
+	/* The kernel freezes every process to resume: none is to be inside a driver's probe. */
+	drivers_wait_coldplug(boot);
 	boot_mark(boot, "resuming from /dev/%s (%u:%u)", dev->name, dev->major, dev->minor);
 	(void)snprintf(text, sizeof(text), "%u:%u\n", dev->major, dev->minor);
 	int r = sys_write_file("/sys/power/resume", text);

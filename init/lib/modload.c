@@ -206,15 +206,41 @@ static int refuse_install(struct kmod_module *mod, const char *cmd, void *data)
 	return -EPERM;
 }
 
+/* The modules that match alias into *list: 0, -ENOENT when none does, or -errno. */
+static int lookup(struct kmod_ctx *ctx, const char *alias, struct kmod_list **list)
+{
+	*list = NULL;
+	int r = kmod_module_new_from_lookup(ctx, alias, list);
+	if (r < 0)
+		return r;
+	return *list ? 0 : -ENOENT;
+}
+
+int modload_pending(struct kmod_ctx *ctx, const char *alias, char *first, size_t size)
+{
+	struct kmod_list *list, *item;
+	int r = lookup(ctx, alias, &list);
+	if (r < 0)
+		return r;
+	kmod_list_foreach(item, list) {
+		struct kmod_module *mod = kmod_module_get_module(item);
+		if (!r && !module_is_loaded(mod)) {
+			copy_name(first, size, kmod_module_get_name(mod));
+			r = 1;
+		}
+		kmod_module_unref(mod);
+	}
+	kmod_module_unref_list(list);
+	return r;
+}
+
 int modload_alias(struct kmod_ctx *ctx, const char *alias, const struct module_names *held,
 		  struct module_refusal *refusal, struct module_skip *skip)
 {
-	struct kmod_list *list = NULL, *item;
-	int r = kmod_module_new_from_lookup(ctx, alias, &list);
+	struct kmod_list *list, *item;
+	int r = lookup(ctx, alias, &list);
 	if (r < 0)
 		return r;
-	if (!list)
-		return -ENOENT;
 
 	struct module_skip ignored;
 	if (!skip)

@@ -238,6 +238,8 @@ driver-pre)      append="root=UUID=$ROOT_UUID rd.driver.pre=loop"
 driver-post)     append="root=UUID=$ROOT_UUID rd.driver.post=virtio_blk rd.debug" ;;
 coldplug-others) append="root=UUID=$ROOT_UUID rd.debug"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/smbus-module" ;;
+coldplug-controllers) append="root=UUID=$ROOT_UUID rd.debug"
+                 image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/hooks/sata" ;;
 modprobe-blacklist-cmdline) append="root=UUID=$ROOT_UUID modprobe.blacklist=virtio_blk rd.timeout=3 panic=1" ;;
 modprobe-install) append="root=UUID=$ROOT_UUID rd.timeout=3 panic=1"
                  image_from --modprobe-conf "$top/test/vm/modprobe.d/install-virtio-blk" \
@@ -545,13 +547,27 @@ coldplug-others)
 	expect '\] i801_smbus 0000:00:1f.3' "the kernel bound it"
 	# A CPU has no modalias attribute: its alias is only in its uevent file. Its drivers load in PID 1
 	# before the mount, which takes its crc32c then.
-	expect 'rdinit: loaded 1 module\(s\) for cpu:type:x86,' "the CPU's feature driver (crc32c-intel) was loaded"
-	expect_order "before the root's mount (in /dev/kmsg's order)" '^realinit: kmsg rdinit: loaded 1 module\(s\) for cpu:type:x86,' \
+	expect 'rdinit: loaded [1-9][0-9]* module\(s\) for cpu:type:x86,' "the CPU's feature drivers (crc32c-intel) were loaded"
+	expect_order "before the root's mount (in /dev/kmsg's order)" '^realinit: kmsg rdinit: loaded [1-9][0-9]* module\(s\) for cpu:type:x86,' \
 		'^realinit: kmsg rdinit: timeline: .* root mounted'
-	expect_order "loaded in PID 1 with the disk's drivers, before the SMBus driver of the idle child" \
-		'^realinit: kmsg rdinit: loaded 1 module\(s\) for cpu:type:x86,' '^realinit: kmsg rdinit: loaded [0-9]* module\(s\) for pci:.*bc0Csc05'
-	expect_order "the disk's driver first, in PID 1" 'rdinit: loaded [0-9]* module\(s\) for pci:.*bc01sc00' 'rdinit: loaded [0-9]* module\(s\) for pci:.*bc0Csc05'
+	expect_order "loaded with the disk's drivers, before the SMBus driver of the idle child" \
+		'^realinit: kmsg rdinit: loaded [1-9][0-9]* module\(s\) for cpu:type:x86,' '^realinit: kmsg rdinit: loaded [0-9]* module\(s\) for pci:.*bc0Csc05'
+	expect_order "the disk's driver first" 'rdinit: loaded [0-9]* module\(s\) for pci:.*bc01sc00' 'rdinit: loaded [0-9]* module\(s\) for pci:.*bc0Csc05'
+	expect 'rdinit: timeline: .* coldplug.s disk and CPU drivers loaded by 2 children; waited [0-9]* ms' "the disk's and the CPU's drivers loaded in a child each (virtio_pci, crc32c-intel)"
 	expect 'rdinit: timeline: .* drivers off the disk.s path loaded beside the boot; waited [0-9]* ms' "PID 1 waited for that child before the switch"
+	;;
+coldplug-controllers)
+	# q35's AHCI controller (six empty SATA ports, whose link probes ahci's load waits for) and the virtio
+	# disk's: a child each, and the CPU's drivers a third; the root on virtio does not wait behind ahci.
+	expect_booted /dev/vda1 ro
+	expect 'rdinit: timeline: .* coldplug.s disk and CPU drivers loaded by 3 children; waited [0-9]* ms' "the AHCI, virtio and CPU drivers loaded in a child each"
+	expect '\] ahci 0000:00:1f.2: AHCI ' "the kernel bound ahci to the SATA controller"
+	expect_order "the root on virtio was found before ahci's load had ended" \
+		'^realinit: kmsg rdinit: timeline: .* root device /dev/vda1 found' \
+		'^realinit: kmsg rdinit: loaded [0-9]+ module\(s\) for pci:v00008086d00002922.*bc01sc06'
+	expect_order "and the mount waited for it (a second disk root= names could be behind it)" \
+		'^realinit: kmsg rdinit: loaded [0-9]+ module\(s\) for pci:v00008086d00002922.*bc01sc06' \
+		'^realinit: kmsg rdinit: timeline: .* root mounted'
 	;;
 driver-post)
 	expect_booted /dev/vda1 ro
