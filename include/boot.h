@@ -43,8 +43,8 @@ struct drivers_seen {
 	struct loader early;
 	char early_fs[CMDLINE_VALUE_MAX]; /* what it loads: rootfstype=, the image's only one, or the type of
 					   * the device root= first matched */
-	/* The coldplug's drivers on the disk's path and the CPU's, a child per module they ask for
-	 * first, waited for before the layers, a resume or the mount act on the devices. */
+	/* The coldplug's drivers on the disk's path, a child per controller's module when there are
+	 * several, waited for before the layers, a resume or the mount act on the devices. */
 	struct loader coldplug[DRIVERS_LOADERS_MAX];
 	/* The drivers of the devices off the disk's path (a serial port, a mouse), loading beside the
 	 * search and the mount, at idle priority. */

@@ -31,9 +31,9 @@ void drivers_wait_filesystem(struct boot *boot);
  * crc32c-intel loaded later serves another mount, not the root's). */
 bool drivers_before_mount(const char *modalias);
 
-/* The coldplug's drivers_before_mount() modaliases, grouped by the first module each would insert:
- * a group per child, so that one controller's driver that sleeps while it probes its ports (ahci:
- * 330 ms for six empty SATA links under TCG) delays neither another's disk nor the CPU's drivers. */
+/* The coldplug's drivers_before_mount() modaliases: the disk's, grouped by the first module each
+ * would insert, so that one controller's driver that sleeps while it probes its ports (ahci: 330 ms
+ * for six empty SATA links under TCG) does not delay another's disk; and the CPU's. */
 struct driver_group {
 	char module[MODULE_NAME_MAX];
 	char modaliases[4096]; /* each NUL-ended, one after the other */
@@ -42,19 +42,20 @@ struct driver_group {
 struct driver_batch {
 	struct driver_group groups[DRIVERS_LOADERS_MAX];
 	unsigned count;
+	struct driver_group cpu;
 };
 
 /* Adds modalias to the batch (batch must start all zero); what has nothing to insert (built in,
  * loaded, no module matches), or finds no room, load_modules() takes at once. */
 void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char *modalias);
 
-/* Starts a child per group of the batch; what they note comes to PID 1 with
- * drivers_wait_coldplug(). */
+/* Loads the batch: with two groups or more, a child each, whose notes come to PID 1 with
+ * drivers_wait_coldplug(); one group in PID 1; then the CPU's, in PID 1. */
 void drivers_start_batch(struct boot *boot, const struct driver_batch *batch);
 
 /* Waits for drivers_start_batch()'s children: before anything acts on the devices (a layer, a
- * resume, the mount, the screen), so that each controller the coldplug found has shown its disks
- * and the CPU's drivers are in. Returns how many there were. */
+ * resume, rd.driver.post=, the mount, the screen), so that each controller the coldplug found has
+ * shown its disks. Returns how many there were. */
 unsigned drivers_wait_coldplug(struct boot *boot);
 
 /* The coldplug's second half: a child loads the drivers that the other devices ask for (what

@@ -150,8 +150,8 @@ static void enumerated_disk_modalias(const char *modalias, void *ctx)
 /* The devices the kernel found before the monitor listened, read from /sys rather than asked to
  * announce themselves again ("add" written to every uevent file, as udevadm trigger does): 200
  * synthetic events cost more under TCG than the two drivers of a virtio disk. The drivers on the
- * disk's path (storage controllers, virtio, USB, SCSI, MMC) and the CPU's load in children, one
- * per module they ask for first, waited for before anything acts on the devices (see
+ * disk's path (storage controllers, virtio, USB, SCSI, MMC; a child per controller's module when
+ * there are several, waited for before anything acts on the devices) and the CPU's load first (see
  * drivers_before_mount()); the rest in a child that runs when PID 1 waits; what those drivers
  * make comes as events. */
 static int coldplug(struct search *s)
