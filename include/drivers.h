@@ -54,8 +54,8 @@ void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char
 void drivers_start_batch(struct boot *boot, const struct driver_batch *batch);
 
 /* Waits for drivers_start_batch()'s children: before anything acts on the devices (a layer, a
- * resume, rd.driver.post=, the mount, the screen), so that each controller the coldplug found has
- * shown its disks. Returns how many there were. */
+ * resume, rd.driver.post=, the match of root=, the screen), so that each controller the coldplug
+ * found has shown its disks. Returns how many there were. */
 unsigned drivers_wait_coldplug(struct boot *boot);
 
 /* The coldplug's second half: a child loads the drivers that the other devices ask for (what

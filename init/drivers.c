@@ -374,8 +374,8 @@ unsigned drivers_wait_coldplug(struct boot *boot)
 		}
 	}
 	if (children)
-		boot_mark(boot, "coldplug's disk drivers loaded by %u children; waited %lld ms",
-			  children, waited);
+		boot_mark(boot, "drivers of %u controllers loaded; waited %lld ms", children,
+			  waited);
 	return children;
 }
 

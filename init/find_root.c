@@ -340,8 +340,14 @@ static int wait_for_root(struct search *s, int fd, int timeout_s)
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (complete && boot->resume_done) {
 			uint64_t settled = s->changed_ms + (uint64_t)boot->opts.settle_ms;
-			if (boot->other_match.name[0] || now >= settled || now >= s->deadline)
+			if (boot->other_match.name[0] || now >= settled || now >= s->deadline) {
+				/* The match counts, and the pre-mount hooks see the devices, once
+				 * every controller the coldplug found has shown its disks: a second
+				 * one that root= names may be behind one still probing. */
+				if (drivers_wait_coldplug(boot))
+					continue;
 				return 0;
+			}
 			if (poll(&pfd, 1, wait_ms(now, settled, -1)) < 0 && errno != EINTR)
 				return boot_fail(boot, -errno, "unable to wait for uevents: %s",
 						 strerror(errno));
@@ -492,9 +498,6 @@ int confirm_root(struct boot *boot)
 {
 	struct search s = { .boot = boot, .recheck = true };
 	struct blockdev found = boot->root;
-	/* A second disk that root= names, behind a controller whose driver was still probing when
-	 * the search ended, is here by now. */
-	drivers_wait_coldplug(boot);
 	int r = reread_block_devices(&s);
 	if (r < 0)
 		return boot_fail(boot, r, "unable to read /sys/class/block: %s", strerror(-r));

@@ -151,6 +151,7 @@ int start_real_init(struct boot *boot)
 					       .new_root = IMAGE_SYSROOT,
 					       .init = init };
 	struct switch_root_report report;
+	drivers_wait_coldplug(boot);
 	drivers_wait_others(boot);
 	modload_close(boot->kmod);
 	boot->kmod = NULL;
