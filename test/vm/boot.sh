@@ -536,7 +536,7 @@ driver-blacklist)
 	reject 'rdinit: unable to load' "nothing was refused by the kernel: the module was never tried"
 	;;
 modprobe-blacklist-dep)
-	expect 'rdinit: not loading ext4 for fs-ext4: it needs mbcache, which is blacklisted \(modprobe.d or modprobe.blacklist=\)' "the image's modprobe.d keeps out a dependency, and ext4 with it"
+	expect 'rdinit: not loading ext4 for (fs-)?ext4: it needs mbcache, which is blacklisted \(modprobe.d or modprobe.blacklist=\)' "the image's modprobe.d keeps out a dependency, and ext4 with it"
 	expect_emergency 'unable to mount /dev/vda1 \(254:1, type ext4, options ro\) on /sysroot: '
 	reject 'rdinit: unable to load module ext4' "ext4 was not tried without its dependency"
 	;;
