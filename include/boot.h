@@ -44,8 +44,11 @@ struct drivers_seen {
 	char early_fs[CMDLINE_VALUE_MAX]; /* what it loads: rootfstype=, the image's only one, or the type of
 					   * the device root= first matched */
 	/* The coldplug's drivers on the disk's path, a child per controller's module when there are
-	 * several, waited for before the layers, a resume or the mount act on the devices. */
-	struct loader coldplug[DRIVERS_LOADERS_MAX];
+	 * several, and one for the CPU's; the events' while those run. Waited for before the layers,
+	 * a resume or the match of root= act on the devices. */
+	struct loader coldplug[DRIVERS_LOADERS_MAX + 1];
+	struct loader events[DRIVERS_LOADERS_MAX];
+	unsigned aside; /* children started for those since drivers_wait_coldplug() last waited */
 	/* The drivers of the devices off the disk's path (a serial port, a mouse), loading beside the
 	 * search and the mount, at idle priority. */
 	struct loader others;

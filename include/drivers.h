@@ -49,13 +49,19 @@ struct driver_batch {
  * loaded, no module matches), or finds no room, load_modules() takes at once. */
 void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char *modalias);
 
-/* Loads the batch: with two groups or more, a child each, whose notes come to PID 1 with
- * drivers_wait_coldplug(); one group in PID 1; then the CPU's, in PID 1. */
+/* Loads the batch: with two groups or more, a child each and one for the CPU's, whose notes come
+ * to PID 1 with drivers_wait_coldplug(); else all in PID 1. */
 void drivers_start_batch(struct boot *boot, const struct driver_batch *batch);
 
-/* Waits for drivers_start_batch()'s children: before anything acts on the devices (a layer, a
+/* Loads what a uevent's modalias asks for. While the coldplug's children run, in a child of its
+ * own: the kernel holds every module load until the asynchronous probes of the others end (the
+ * async_synchronize_full() of do_init_module(): ahci's six empty SATA links, 330 ms under TCG, hold
+ * virtio_blk's load), and PID 1 must read the disk's events meanwhile. Otherwise in PID 1. */
+void drivers_load_event(struct boot *boot, const char *modalias);
+
+/* Waits for drivers_start_batch()'s and drivers_load_event()'s children: before anything acts on the devices (a layer, a
  * resume, rd.driver.post=, the match of root=, the screen), so that each controller the coldplug
- * found has shown its disks. Returns how many there were. */
+ * found has shown its disks. Returns how many were started since it last waited. */
 unsigned drivers_wait_coldplug(struct boot *boot);
 
 /* The coldplug's second half: a child loads the drivers that the other devices ask for (what

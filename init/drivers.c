@@ -152,12 +152,21 @@ int load_modules(struct boot *boot, const char *alias)
 	return n.r;
 }
 
-/* Runs work(boot, arg) in a child of PID 1 that loads drivers beside the boot (SCHED_IDLE when
- * idle: only while PID 1 waits), what it notes kept for loader_wait(); in PID 1 itself when there
- * can be no child: slower, and nothing of what it notes is lost. */
+/* How a loader's child shares the CPU. A controller's driver may sleep while it probes (ahci's
+ * link probes), a CPU feature driver never does: on one CPU it runs while the controllers' sleep,
+ * not before it starts. (A filesystem's at nice 10 cost the one-CPU bench 8 ms.) */
+enum loader_share {
+	LOADER_DISK,   /* as PID 1: a controller's, the root's filesystem */
+	LOADER_BESIDE, /* nice 10: the CPU's */
+	LOADER_IDLE,   /* SCHED_IDLE, only while nothing else runs: the other devices' */
+};
+
+/* Runs work(boot, arg) in a child of PID 1 that loads drivers beside the boot, what it notes
+ * kept for loader_wait(); in PID 1 itself when there can be no child: slower, and nothing of what
+ * it notes is lost. */
 static void loader_start(struct boot *boot, struct loader *l,
 			 void (*work)(struct boot *boot, const void *arg), const void *arg,
-			 bool idle)
+			 enum loader_share share)
 {
 	struct loader_report *report = mmap(NULL, sizeof(*report), PROT_READ | PROT_WRITE,
 					    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -171,12 +180,28 @@ static void loader_start(struct boot *boot, struct loader *l,
 	if (pid == 0) {
 		boot->drivers.report = report;
 		struct sched_param none = { 0 };
-		if (idle)
+		if (share == LOADER_IDLE)
 			(void)syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &none);
+		else if (share == LOADER_BESIDE)
+			(void)!nice(10);
 		work(boot, arg);
 		_exit(0);
 	}
 	*l = (struct loader){ .pid = pid, .report = report };
+}
+
+/* Notes what a loader's child saw, once it is gone, and frees its slot. */
+static void loader_account(struct boot *boot, struct loader *l)
+{
+	struct loader_report *report = l->report;
+	boot->drivers.loaded += report->loaded;
+	for (unsigned i = 0; i < report->count; i++)
+		note_result(boot, &report->notes[i]);
+	if (report->dropped)
+		log_warning("a child loading drivers saw %u more problems than it could report",
+			    report->dropped);
+	(void)munmap(report, sizeof(*report));
+	*l = (struct loader){ 0 };
 }
 
 /* Waits for a loader's child and notes what it saw. Returns how many ms it waited, or -1 when
@@ -190,16 +215,20 @@ static long long loader_wait(struct boot *boot, struct loader *l)
 	 * written. */
 	while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	struct loader_report *report = l->report;
-	boot->drivers.loaded += report->loaded;
-	for (unsigned i = 0; i < report->count; i++)
-		note_result(boot, &report->notes[i]);
-	if (report->dropped)
-		log_warning("a child loading drivers saw %u more problems than it could report",
-			    report->dropped);
-	(void)munmap(report, sizeof(*report));
-	*l = (struct loader){ 0 };
+	loader_account(boot, l);
 	return (long long)(timeline_now_ms() - start);
+}
+
+/* Whether a loader's child still runs; one that is done is noted (loader_account()). */
+static bool loader_running(struct boot *boot, struct loader *l)
+{
+	if (!l->pid)
+		return false;
+	pid_t r = waitpid(l->pid, NULL, WNOHANG);
+	if (r == 0 || (r < 0 && errno == EINTR))
+		return true;
+	loader_account(boot, l);
+	return false;
 }
 
 /* option's modules by name, as dracut's `modprobe NAME` loads them. */
@@ -241,7 +270,7 @@ static void start_filesystem_load(struct boot *boot, const char *names, const ch
 	if (d->early_fs[0] || !names[0] || !boot->kmod)
 		return;
 	(void)snprintf(d->early_fs, sizeof(d->early_fs), "%s", names);
-	loader_start(boot, &d->early, load_filesystems, prefix, false);
+	loader_start(boot, &d->early, load_filesystems, prefix, LOADER_DISK);
 }
 
 bool drivers_before_mount(const char *modalias)
@@ -273,7 +302,7 @@ void drivers_start_others(struct boot *boot)
 		return;
 	/* Only when PID 1 waits (for a device, for the disk to settle, for the mount): on one CPU
 	 * these drivers do not delay the root's. */
-	loader_start(boot, &boot->drivers.others, load_others, NULL, true);
+	loader_start(boot, &boot->drivers.others, load_others, NULL, LOADER_IDLE);
 }
 
 void drivers_wait_others(struct boot *boot)
@@ -346,36 +375,66 @@ static void load_group(struct boot *boot, const void *group)
 
 void drivers_start_batch(struct boot *boot, const struct driver_batch *batch)
 {
-	/* One controller's drivers gain nothing in a child, and on one CPU the fork costs (10 ms on
-	 * the bench, a virtio disk): PID 1 loads them. */
-	if (batch->count == 1)
-		load_group(boot, &batch->groups[0]);
-	for (unsigned i = 0; i < batch->count && batch->count > 1; i++) {
-		struct loader *l = &boot->drivers.coldplug[i];
-		/* Still running from a search before (a rescue shell in between): with it. */
-		if (l->pid)
-			(void)loader_wait(boot, l);
-		loader_start(boot, l, load_group, &batch->groups[i], false);
+	struct drivers_seen *d = &boot->drivers;
+	/* One controller's drivers gain nothing in a child, and on one CPU a fork costs (10 ms on
+	 * the bench, a virtio disk): PID 1 loads them, and the CPU's. */
+	if (batch->count <= 1) {
+		if (batch->count)
+			load_group(boot, &batch->groups[0]);
+		load_group(boot, &batch->cpu);
+		return;
 	}
-	/* The CPU's while the children load: on one CPU a child of their own would only add a fork,
-	 * and the mount waits for the children anyway. */
-	load_group(boot, &batch->cpu);
+	/* Several: a child each, and one for the CPU's drivers, so that PID 1 reads the events of
+	 * the disks they make while the kernel holds their loads (see drivers_load_event()). */
+	for (unsigned i = 0; i <= batch->count; i++) {
+		const struct driver_group *g = i < batch->count ? &batch->groups[i] : &batch->cpu;
+		struct loader *l = &d->coldplug[i];
+		/* Still running from a search before (a rescue shell in between): with it. */
+		(void)loader_wait(boot, l);
+		if (g->used)
+			loader_start(boot, l, load_group, g,
+				     i < batch->count ? LOADER_DISK : LOADER_BESIDE);
+		d->aside += l->pid != 0;
+	}
+}
+
+static void load_one(struct boot *boot, const void *modalias)
+{
+	(void)load_modules(boot, modalias);
+}
+
+void drivers_load_event(struct boot *boot, const char *modalias)
+{
+	struct drivers_seen *d = &boot->drivers;
+	bool held = false;
+	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX + 1; i++)
+		held |= loader_running(boot, &d->coldplug[i]);
+	struct loader *slot = NULL;
+	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX && held && !slot; i++)
+		if (!loader_running(boot, &d->events[i]))
+			slot = &d->events[i];
+	char first[MODULE_NAME_MAX];
+	if (!slot || !boot->kmod ||
+	    modload_pending(boot->kmod, modalias, first, sizeof(first)) <= 0)
+		(void)load_modules(boot, modalias);
+	else
+		loader_start(boot, slot, load_one, modalias, LOADER_DISK);
+	d->aside += slot && slot->pid != 0;
 }
 
 unsigned drivers_wait_coldplug(struct boot *boot)
 {
-	long long waited = -1;
-	unsigned children = 0;
-	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX; i++) {
-		long long ms = loader_wait(boot, &boot->drivers.coldplug[i]);
-		if (ms >= 0) {
-			children++;
-			waited = waited < 0 ? ms : waited + ms;
-		}
-	}
+	struct drivers_seen *d = &boot->drivers;
+	uint64_t start = timeline_now_ms();
+	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX + 1; i++)
+		(void)loader_wait(boot, &d->coldplug[i]);
+	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX; i++)
+		(void)loader_wait(boot, &d->events[i]);
+	unsigned children = d->aside;
+	d->aside = 0;
 	if (children)
-		boot_mark(boot, "drivers of %u controllers loaded; waited %lld ms", children,
-			  waited);
+		boot_mark(boot, "%u driver-loading children done; waited %llu ms", children,
+			  (unsigned long long)(timeline_now_ms() - start));
 	return children;
 }
 

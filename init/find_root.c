@@ -124,7 +124,7 @@ static void handle_uevent(struct search *s, const struct uevent *ev)
 	s->boot->uevents++;
 	log_debug("uevent %s %s", ev->action, ev->devpath);
 	if (ev->modalias && strcmp(ev->action, "add") == 0)
-		(void)load_modules(s->boot, ev->modalias);
+		drivers_load_event(s->boot, ev->modalias);
 	if (strcmp(ev->subsystem, "block") == 0)
 		consider_block_device(s, ev);
 }
