@@ -32,7 +32,7 @@ void drivers_wait_filesystem(struct boot *boot);
 bool drivers_before_mount(const char *modalias);
 
 /* The coldplug's drivers_before_mount() modaliases: the disk's, grouped by the first module each
- * would insert, so that one controller's driver that sleeps while it probes its ports (ahci: 330 ms
+ * would insert (at most a group per CPU), so that one controller's driver that sleeps while it probes its ports (ahci: 330 ms
  * for six empty SATA links under TCG) does not delay another's disk; and the CPU's. */
 struct driver_group {
 	char module[MODULE_NAME_MAX];
@@ -42,6 +42,7 @@ struct driver_group {
 struct driver_batch {
 	struct driver_group groups[DRIVERS_LOADERS_MAX];
 	unsigned count;
+	unsigned cpus; /* online, at most DRIVERS_LOADERS_MAX: the most groups */
 	struct driver_group cpu;
 };
 
@@ -49,8 +50,8 @@ struct driver_batch {
  * loaded, no module matches), or finds no room, load_modules() takes at once. */
 void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char *modalias);
 
-/* Loads the batch: with two groups or more, a child each and one for the CPU's, whose notes come
- * to PID 1 with drivers_wait_coldplug(); else all in PID 1. */
+/* Loads the batch: with two groups or more (two CPUs or more), a child each and one for the
+ * CPU's, whose notes come to PID 1 with drivers_wait_coldplug(); else all in PID 1. */
 void drivers_start_batch(struct boot *boot, const struct driver_batch *batch);
 
 /* Loads what a uevent's modalias asks for. While the coldplug's children run, in a child of its

@@ -76,6 +76,8 @@ vm=${RDINIT_BUILD:-$top/build}/vm
 disks=("$RDINIT_DISK")
 # Disks on q35's AHCI controller (/dev/sdX), read-only: a scenario that needs the SATA path sets them.
 sata_disks=()
+# Guest CPUs: the coldplug loads several controllers' drivers side by side only with more than one.
+smp=1
 
 # An image of this scenario's own, from the hooks named (test fixtures in test/vm/hooks).
 image_from() {
@@ -240,9 +242,9 @@ driver-pre)      append="root=UUID=$ROOT_UUID rd.driver.pre=loop"
 driver-post)     append="root=UUID=$ROOT_UUID rd.driver.post=virtio_blk rd.debug" ;;
 coldplug-others) append="root=UUID=$ROOT_UUID rd.debug"
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/test/vm/hooks/smbus-module" ;;
-coldplug-controllers) append="root=UUID=$ROOT_UUID rd.debug"
+coldplug-controllers) append="root=UUID=$ROOT_UUID rd.debug"; smp=2
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/hooks/sata" ;;
-sata-duplicate)  append="root=UUID=$ROOT_UUID rd.timeout=20 panic=1"; sata_disks=("$RDINIT_DISK_MBR")
+sata-duplicate)  append="root=UUID=$ROOT_UUID rd.timeout=20 panic=1"; sata_disks=("$RDINIT_DISK_MBR"); smp=2
                  image_from "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" "$top/hooks/sata" ;;
 modprobe-blacklist-cmdline) append="root=UUID=$ROOT_UUID modprobe.blacklist=virtio_blk rd.timeout=3 panic=1" ;;
 modprobe-install) append="root=UUID=$ROOT_UUID rd.timeout=3 panic=1"
@@ -273,7 +275,7 @@ for i in "${!sata_disks[@]}"; do
 	sata_args+=(-drive "file=${sata_disks[$i]//,/,,},if=none,id=sata$i,format=raw,snapshot=on" -device "ide-hd,drive=sata$i,bus=ide.$i")
 done
 status=0
-"$top/qemu/boot" --kernel "$VMLINUZ" --initrd "$image" "${disk_args[@]}" --write \
+"$top/qemu/boot" --kernel "$VMLINUZ" --initrd "$image" "${disk_args[@]}" --write --smp "$smp" \
 	--append "rdinit=/init $append" --log "$log" --timeout "${qemu_timeout:-240}" ${sata_args[@]+-- "${sata_args[@]}"} || status=$?
 if [ -n "${qemu_timeout:-}" ]; then
 	# A scenario that never ends by itself: its time is up.
@@ -572,8 +574,9 @@ coldplug-others)
 	expect 'rdinit: timeline: .* drivers off the disk.s path loaded beside the boot; waited [0-9]* ms' "PID 1 waited for that child before the switch"
 	;;
 coldplug-controllers)
-	# q35's AHCI controller (six empty SATA ports, whose link probes ahci's load waits for) and the virtio
-	# disk's: a child each, and one for the CPU's drivers; the root on virtio does not wait behind ahci.
+	# Two CPUs; q35's AHCI controller (six empty SATA ports, whose link probes ahci's load waits for) and
+	# the virtio disk's: a child each, and one for the CPU's drivers; the root on virtio does not wait
+	# behind ahci. (With one CPU PID 1 loads them all: children would only cost forks.)
 	expect_booted /dev/vda1 ro
 	expect 'rdinit: timeline: .* [3-9] driver-loading children done; waited [0-9]* ms' "the AHCI, virtio and CPU drivers loaded in a child each, and virtio_blk for the disk's event"
 	expect '\] ahci 0000:00:1f.2: AHCI ' "the kernel bound ahci to the SATA controller"
