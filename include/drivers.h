@@ -32,8 +32,9 @@ void drivers_wait_filesystem(struct boot *boot);
 bool drivers_before_mount(const char *modalias);
 
 /* The coldplug's drivers_before_mount() modaliases: the disk's, grouped by the first module each
- * would insert (at most a group per CPU), so that one controller's driver that sleeps while it probes its ports (ahci: 330 ms
- * for six empty SATA links under TCG) does not delay another's disk; and the CPU's. */
+ * would insert (at most a group per CPU), so that one controller's driver that sleeps while it
+ * probes its ports (ahci: 330 ms for six empty SATA links under TCG) does not delay another's
+ * disk; and the CPU's. */
 struct driver_group {
 	char module[MODULE_NAME_MAX];
 	char modaliases[4096]; /* each NUL-ended, one after the other */
@@ -60,9 +61,10 @@ void drivers_start_batch(struct boot *boot, const struct driver_batch *batch);
  * virtio_blk's load), and PID 1 must read the disk's events meanwhile. Otherwise in PID 1. */
 void drivers_load_event(struct boot *boot, const char *modalias);
 
-/* Waits for drivers_start_batch()'s and drivers_load_event()'s children: before anything acts on the devices (a layer, a
- * resume, rd.driver.post=, the match of root=, the screen), so that each controller the coldplug
- * found has shown its disks. Returns how many were started since it last waited. */
+/* Waits for drivers_start_batch()'s and drivers_load_event()'s children: before anything acts
+ * on the devices (a layer, a resume, rd.driver.post=, the match of root=, the screen), so that each
+ * controller the coldplug found has shown its disks. Returns how many were started since it last
+ * waited. */
 unsigned drivers_wait_coldplug(struct boot *boot);
 
 /* The coldplug's second half: a child loads the drivers that the other devices ask for (what
