@@ -47,8 +47,8 @@ struct driver_batch {
 	struct driver_group cpu;
 };
 
-/* Adds modalias to the batch (batch must start all zero); what has nothing to insert (built in,
- * loaded, no module matches), or finds no room, load_modules() takes at once. */
+/* Adds modalias to the batch (batch must start all zero); on one CPU, and what has nothing to
+ * insert (built in, loaded, no module matches) or finds no room, load_modules() takes at once. */
 void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char *modalias);
 
 /* Loads the batch: with two groups or more (two CPUs or more), a child each and one for the

@@ -338,9 +338,20 @@ static void group_add(struct boot *boot, struct driver_group *g, const char *mod
 
 void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char *modalias)
 {
+	/* As many children as CPUs: loading is the kernel's work, relocating and initialising, and
+	 * on one CPU a child only adds its fork and its copies of PID 1's pages (125 ms under TCG for
+	 * four children, on a machine whose controllers do not sleep). */
+	if (!batch->cpus) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		batch->cpus = n < 1		  ? 1
+			: n > DRIVERS_LOADERS_MAX ? DRIVERS_LOADERS_MAX
+						  : (unsigned)n;
+	}
+	/* One CPU, or nothing to insert (built in, loaded, no match): PID 1 loads or notes it at
+	 * once, without grouping it first. */
 	char first[MODULE_NAME_MAX];
-	/* Nothing to insert (built in, loaded, no match): PID 1 notes it at once. */
-	if (!boot->kmod || modload_pending(boot->kmod, modalias, first, sizeof(first)) <= 0) {
+	if (batch->cpus == 1 || !boot->kmod ||
+	    modload_pending(boot->kmod, modalias, first, sizeof(first)) <= 0) {
 		(void)load_modules(boot, modalias);
 		return;
 	}
@@ -352,15 +363,6 @@ void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char
 	for (unsigned i = 0; i < batch->count && !g; i++)
 		if (strcmp(batch->groups[i].module, first) == 0)
 			g = &batch->groups[i];
-	/* As many children as CPUs: loading is the kernel's work, relocating and initialising, and
-	 * on one CPU a child only adds its fork and its copies of PID 1's pages (125 ms under TCG for
-	 * four children, on a machine whose controllers do not sleep). */
-	if (!batch->cpus) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		batch->cpus = n < 1		  ? 1
-			: n > DRIVERS_LOADERS_MAX ? DRIVERS_LOADERS_MAX
-						  : (unsigned)n;
-	}
 	if (!g && batch->count < batch->cpus) {
 		g = &batch->groups[batch->count++];
 		(void)snprintf(g->module, sizeof(g->module), "%s", first);
@@ -415,11 +417,11 @@ static void load_one(struct boot *boot, const void *modalias)
 void drivers_load_event(struct boot *boot, const char *modalias)
 {
 	struct drivers_seen *d = &boot->drivers;
-	bool held = false;
+	bool busy = false;
 	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX + 1; i++)
-		held |= loader_running(boot, &d->coldplug[i]);
+		busy |= loader_running(boot, &d->coldplug[i]);
 	struct loader *slot = NULL;
-	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX && held && !slot; i++)
+	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX && busy && !slot; i++)
 		if (!loader_running(boot, &d->events[i]))
 			slot = &d->events[i];
 	char first[MODULE_NAME_MAX];
