@@ -192,6 +192,9 @@ if [ "$variant" = usr ]; then
 	expect 'rdinit: timeline: \+[0-9]+ ms /usr mounted: /dev/block/254:2 \(/dev/vda2\) on /sysroot/usr ' "rdinit mounted /usr from the fstab"
 fi
 reject '^real: warning .*([Ii]nitr(d|amfs)|rdinit|/usr|/run|strictatime)' "no journal warning names the initramfs, /usr or /run"
+# systemd mounts its own tmpfs over some folders of /run (Debian 13: /run/lock) and says so when the
+# initramfs left something there, which is then hidden while a unit may be using it.
+reject 'Directory /run/[^ ]* to mount over is not empty' "the image left nothing where systemd mounts over /run"
 reject 'rdinit: boot failed' "rdinit's boot did not fail"
 # The generic image has several filesystem modules: ext4's loads once the probe of the match says ext4.
 fs=ext4
@@ -201,7 +204,7 @@ expect "rdinit: timeline: \\+[0-9]+ ms filesystem module \\($fs\\) loaded beside
 # What the bench reads: when the real init ran and when multi-user.target was reached.
 grep -a 'rdinit: timeline: .* exec ' "$log" | head -n 1 | sed 's/^/# /' || true
 grep -a '^real: uptime ' "$log" | sed 's/^real: uptime /# multi-user.target at uptime /' || true
-grep -a '^real: warning ' "$log" | sed 's/^/# /' || true
+grep -a '^real: \(journal\|warning\) ' "$log" | sed 's/^/# /' || true
 
 echo "1..$count"
 [ "$failed" -eq 0 ]
