@@ -15,6 +15,7 @@
 
 #include "binaries.h"
 #include "build.h"
+#include "expand.h"
 #include "crypttab.h"
 #include "rootspec.h"
 #include "fileio.h"
@@ -325,6 +326,25 @@ static char *module_tree_path(const char *kver, const char *relpath)
 	return asprintf(&path, "lib/modules/%s/%s", kver, relpath) < 0 ? NULL : path;
 }
 
+/* Each compressed module of SET decompressed, to go in under its name without the suffix (expand.c says why).
+ * Returns 0 or -errno with ERR filled in. */
+static int expand_modules(struct module_set *set, struct build_notes *notes, char *err,
+			  size_t err_size)
+{
+	for (size_t i = 0; i < set->n_files; i++) {
+		struct module_file *file = &set->files[i];
+		size_t suffix = expand_suffix_len(file->relpath);
+		if (!suffix)
+			continue;
+		int r = expand_module(file->path, &file->data, &file->len, err, err_size);
+		if (r < 0)
+			return r;
+		file->relpath[strlen(file->relpath) - suffix] = '\0';
+		notes->modules_expanded++;
+	}
+	return 0;
+}
+
 /* Puts SET's files, the firmware they name, the INDEXES and the kernel-version note in the image; says why not. */
 static int add_module_files(const struct options *opts, const char *kver,
 			    const struct module_set *set, const struct module_indexes *indexes,
@@ -334,8 +354,13 @@ static int add_module_files(const struct options *opts, const char *kver,
 	for (size_t i = 0; i < set->n_files && r == 0; i++) {
 		const struct module_file *file = &set->files[i];
 		char *path = module_tree_path(kver, file->relpath);
-		r = path ? image_add_file(img, path, file->path, 0644, PART_MODULES, file->origin)
-			 : -ENOMEM;
+		if (!path)
+			r = -ENOMEM;
+		else if (file->data)
+			r = image_add_data(img, path, file->data, file->len, 0644, PART_MODULES,
+					   file->origin);
+		else
+			r = image_add_file(img, path, file->path, 0644, PART_MODULES, file->origin);
 		free(path);
 		for (size_t j = 0; j < file->n_firmware && r == 0; j++)
 			r = add_firmware(opts, file->firmware[j], file, img, notes);
@@ -451,6 +476,10 @@ static int add_modules(const struct options *opts, const struct manifest *m,
 		goto cleanup;
 
 	r = modules_resolve(tree, &conf, requests, n_requests, &set, err, sizeof(err));
+	bool expand = opts->decompress_modules == DECOMPRESS_YES ||
+		(opts->decompress_modules == DECOMPRESS_AUTO && opts->host_only);
+	if (r == 0 && expand)
+		r = expand_modules(&set, notes, err, sizeof(err));
 	if (r == 0) {
 		report_host_only(opts, detected, requests, n_requests, tree, notes);
 		r = modules_build_indexes(tree, kver, &set, opts->depmod, &indexes, err,

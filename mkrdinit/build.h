@@ -13,6 +13,7 @@ struct build_notes {
 	size_t hostonly_unneeded; /* those of `hostonly if ITEM` hooks whose ITEM the root does not need */
 	size_t hostonly_keyboard_lines; /* those of `hostonly keyboard` hooks, for the keyboards' drivers */
 	size_t hostonly_modules; /* names --host-only found */
+	size_t modules_expanded; /* compressed modules that go in decompressed */
 };
 
 /* Reads the manifests of OPTS's hooks and fills IMG with everything they ask for, finalized (sorted, checked for

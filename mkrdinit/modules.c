@@ -44,6 +44,7 @@ static void file_free(struct module_file *file)
 	free(file->path);
 	free(file->relpath);
 	free(file->origin);
+	free(file->data);
 	for (size_t i = 0; i < file->n_firmware; i++)
 		free(file->firmware[i]);
 	free(file->firmware);
@@ -57,8 +58,8 @@ static int read_firmware(struct resolver *rs, struct kmod_module *mod, struct mo
 	int r = kmod_module_get_info(mod, &info);
 	if (r < 0) {
 		(void)snprintf(rs->err, rs->err_size,
-			       "%s: unable to read the modinfo of module '%s': %s", origin,
-			       kmod_module_get_name(mod), strerror(-r));
+			       "%s: unable to read the modinfo of module '%s' (%s): %s", origin,
+			       kmod_module_get_name(mod), file->path, strerror(-r));
 		return r;
 	}
 	r = 0;
@@ -595,7 +596,9 @@ int modules_build_indexes(const char *tree, const char *kver, const struct modul
 		}
 		r = mkdir_parents(to);
 		if (r == 0)
-			r = copy_file(set->files[i].path, to);
+			r = set->files[i].data
+				? write_file(to, set->files[i].data, set->files[i].len)
+				: copy_file(set->files[i].path, to);
 		if (r < 0)
 			(void)snprintf(err, err_size, "unable to copy %s to %s: %s",
 				       set->files[i].path, to, strerror(-r));

@@ -16,6 +16,9 @@ struct module_file {
 	char *path; /* the file in the module tree */
 	char *relpath; /* below the tree, e.g. "kernel/crypto/crc32c_generic.ko"; the same path inside the image */
 	char *origin; /* "module ext4 at hooks/ext4/manifest:2": the request that brought it in */
+	char *data; /* the module decompressed (expand_module()), LEN bytes, RELPATH without the suffix; or NULL:
+		     * the image takes PATH as it is */
+	size_t len;
 	char **firmware; /* the firmware files its modinfo names, as the kernel will ask for them */
 	size_t n_firmware;
 	size_t firmware_capacity;

@@ -48,6 +48,12 @@ static const char usage_text[] =
 	"      --crypttab=FILE        where --host-only reads this machine's crypttab (default: /etc/crypttab)\n"
 	"      --cpuinfo=FILE         where --host-only reads this machine's CPU (default: /proc/cpuinfo)\n"
 	"      --no-microcode         no early microcode archive before the image (see below)\n"
+	"      --decompress-modules=WHEN  whether modules compressed in the kernel's tree (.ko.xz, .ko.zst,\n"
+	"                             .ko.gz) go in decompressed, as .ko, so that no boot waits for the kernel or\n"
+	"                             /init to decompress them: yes, no (as they are), or auto (the default): yes\n"
+	"                             with --host-only, whose modules all load at boot; no in a generic image,\n"
+	"                             most of whose modules never load (decompressed, they would take several\n"
+	"                             times the memory and the unpacking until the switch)\n"
 	"      --resume=DEVICE        the device to resume from hibernation when the command line names none,\n"
 	"                             in any form resume= takes (UUID=, /dev/...); with --host-only the default\n"
 	"                             is RESUME= of --resume-conf, and none: none\n"
@@ -96,10 +102,10 @@ static const char usage_text_after_stages[] =
 	"<location> or <path> is relative to the hook folder. Missing parent folders are added as 0755 0 0; identical\n"
 	"lines from several hooks merge, different ones for the same path are an error.\n"
 	"`module` takes the module, its modules.dep closure and its softdeps (as `modprobe` would load them) from\n"
-	"DIR/KVER, as files under /lib/modules/KVER/ with the same relative paths, copied unchanged (signatures\n"
-	"intact, compressed or not: .ko, .ko.xz, .ko.zst, .ko.gz); builtin modules need no file. Each firmware file a\n"
-	"module's modinfo names comes from the firmware folder (as NAME, NAME.xz or NAME.zst, as it is) to\n"
-	"/lib/firmware/; a missing one is a warning. The image also gets\n"
+	"DIR/KVER, as files under /lib/modules/KVER/ with the same relative paths, signatures intact; a compressed\n"
+	"one (.ko.xz, .ko.zst, .ko.gz) goes in decompressed, as .ko, as --decompress-modules says; builtin\n"
+	"modules need no file. Each firmware file a module's modinfo names comes from the firmware folder (as NAME,\n"
+	"NAME.xz or NAME.zst, as it is) to /lib/firmware/; a missing one is a warning. The image also gets\n"
 	"its own modules.* indexes, made by depmod, and " IMAGE_KERNEL_VERSION
 	", and this machine's modprobe.d in\n" IMAGE_MODPROBE_DIR
 	": each *.conf file that libkmod reads (a name in /etc hides the same name in\n"
@@ -170,6 +176,7 @@ enum {
 	OPTION_NO_MODPROBE_CONF,
 	OPTION_CPUINFO,
 	OPTION_NO_MICROCODE,
+	OPTION_DECOMPRESS_MODULES,
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -265,6 +272,7 @@ void parse_options(int argc, char **argv, struct options *opts)
 		{ "no-modprobe-conf", no_argument, NULL, OPTION_NO_MODPROBE_CONF },
 		{ "cpuinfo", required_argument, NULL, OPTION_CPUINFO },
 		{ "no-microcode", no_argument, NULL, OPTION_NO_MICROCODE },
+		{ "decompress-modules", required_argument, NULL, OPTION_DECOMPRESS_MODULES },
 		{ "list", no_argument, NULL, OPTION_LIST },
 		{ "list-dir", required_argument, NULL, OPTION_LIST_DIR },
 		{ "help", no_argument, NULL, 'h' },
@@ -389,6 +397,18 @@ void parse_options(int argc, char **argv, struct options *opts)
 			break;
 		case OPTION_NO_MICROCODE:
 			opts->no_microcode = true;
+			break;
+		case OPTION_DECOMPRESS_MODULES:
+			if (strcmp(optarg, "auto") == 0)
+				opts->decompress_modules = DECOMPRESS_AUTO;
+			else if (strcmp(optarg, "yes") == 0)
+				opts->decompress_modules = DECOMPRESS_YES;
+			else if (strcmp(optarg, "no") == 0)
+				opts->decompress_modules = DECOMPRESS_NO;
+			else
+				usage_error(
+					"--decompress-modules: expected auto, yes or no, got '%s'",
+					optarg);
 			break;
 		case OPTION_LIST:
 			opts->list = true;

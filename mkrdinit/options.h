@@ -11,6 +11,13 @@
 #define EXIT_BAD_INPUT 1
 #define EXIT_USAGE 2
 
+/* --decompress-modules: whether .ko.xz, .ko.zst, .ko.gz go in decompressed. */
+enum decompress_modules {
+	DECOMPRESS_AUTO, /* with --host-only */
+	DECOMPRESS_YES,
+	DECOMPRESS_NO,
+};
+
 struct options {
 	const char *kver;
 	const char *modules_dir;
@@ -27,9 +34,10 @@ struct options {
 	bool host_only;
 	const char *sysfs;
 	const char *mountinfo;
-	const char *crypttab;	 /* where --host-only reads the machine's crypttab */
-	const char *cpuinfo;	 /* where --host-only reads the machine's CPU */
-	bool no_microcode;	 /* --no-microcode: no early microcode archive */
+	const char *crypttab; /* where --host-only reads the machine's crypttab */
+	const char *cpuinfo;  /* where --host-only reads the machine's CPU */
+	bool no_microcode;    /* --no-microcode: no early microcode archive */
+	enum decompress_modules decompress_modules; /* --decompress-modules */
 	const char *resume;	 /* --resume: the resume device for the image, "" when none */
 	const char *resume_conf; /* where --host-only reads the machine's resume device (RESUME=) */
 	const char *mdadm_conf;	 /* where --host-only reads the machine's ARRAY lines */

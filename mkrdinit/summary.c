@@ -97,6 +97,8 @@ void print_summary(const struct options *opts, const struct image *img,
 	for (int part = 0; part < PART_COUNT; part++) {
 		fprintf(stderr, "mkrdinit: %-14s %5zu files %12llu bytes", part_names[part],
 			count[part], (unsigned long long)bytes[part]);
+		if (part == PART_MODULES && notes->modules_expanded)
+			fprintf(stderr, " (%zu decompressed)", notes->modules_expanded);
 		if (part == PART_FIRMWARE && notes->firmware_missing)
 			fprintf(stderr, " (%zu named but missing)", notes->firmware_missing);
 		fputc('\n', stderr);

@@ -487,6 +487,86 @@ firmware_tests() {
 		grep -q "^mkrdinit: firmware *2 files *[0-9]* bytes (1 named but missing)$" "$tmp/stderr"
 }
 
+# Compressed modules (Debian 13's .ko.xz, others' .ko.zst), in a tree made of this kernel's ext4 and what it
+# needs, two of them compressed one way each (not .ko.gz: Debian's kmod reads no gzip, so its depmod indexes no
+# such file): --decompress-modules=yes puts each in as the .ko it holds
+# (its signature intact), under that name in the image's indexes; no, and auto without --host-only, as they are;
+# auto with --host-only decompresses. A file that is not what its name says is an error naming it.
+decompress_tests() {
+	local zbase=$tmp/zbase ztree=$tmp/zbase/lib/modules/$RDINIT_KVER ko
+	local -A how=([kernel/fs/ext4/ext4.ko]=xz [kernel/fs/jbd2/jbd2.ko]=zst)
+	mkdir -p "$ztree" "$tmp/hooks/zext4"
+	cp "$tree/modules.builtin" "$tree/modules.builtin.modinfo" "$tree/modules.order" "$ztree/"
+	while read -r ko; do
+		mkdir -p "$ztree/$(dirname "$ko")"
+		case ${how[$ko]:-} in
+		xz) xz --check=crc32 -c "$tree/$ko" >"$ztree/$ko.xz" ;;
+		zst) zstd -q -c "$tree/$ko" >"$ztree/$ko.zst" ;;
+		*) cp "$tree/$ko" "$ztree/$ko" ;;
+		esac
+	done < <(modprobe_files "$tmp/base" ext4)
+	if ! depmod -b "$zbase" "$RDINIT_KVER" 2>"$tmp/stderr"; then
+		fail "--decompress-modules: depmod indexes the compressed tree" "stderr: $(cat "$tmp/stderr")"
+		return
+	fi
+	printf 'module ext4\n' >"$tmp/hooks/zext4/manifest"
+	local expected
+	expected=$(modprobe_files "$tmp/base" ext4)
+
+	run_mkrdinit -m "$zbase/lib/modules" -k "$RDINIT_KVER" --decompress-modules=yes -o "$tmp/zyes.img" "$tmp/hooks/zext4"
+	check "--decompress-modules=yes: builds" bash -c "[[ $rc -eq 0 ]]"
+	check "--decompress-modules=yes: every module is in as .ko, the same files modprobe loads" \
+		cmp <(image_files "$tmp/zyes.img") <(echo "$expected")
+	local changed=0
+	for ko in "${!how[@]}"; do
+		cmp -s <(image_main "$tmp/zyes.img" | cpio -i --to-stdout --quiet "lib/modules/$RDINIT_KVER/$ko") "$tree/$ko" ||
+			changed=$((changed + 1))
+	done
+	check "--decompress-modules=yes: ext4.ko.xz and jbd2.ko.zst are in as the .ko each holds, byte for byte" \
+		bash -c "[[ $changed -eq 0 ]]"
+	check "--decompress-modules=yes: the image's modules.dep names ext4.ko" \
+		bash -c "image_main '$tmp/zyes.img' | cpio -i --to-stdout --quiet lib/modules/$RDINIT_KVER/modules.dep | grep -q '^kernel/fs/ext4/ext4.ko: .*kernel/fs/jbd2/jbd2.ko'"
+	check "--decompress-modules=yes: the summary counts the 2 decompressed" \
+		grep -q "^mkrdinit: modules *[0-9]* files *[0-9]* bytes (2 decompressed)$" "$tmp/stderr"
+	mkdir -p "$tmp/zunpacked"
+	(cd "$tmp/zunpacked" && image_main "$tmp/zyes.img" | cpio -id --quiet 'lib/*')
+	check "--decompress-modules=yes: modprobe on the image's indexes loads the same files" \
+		cmp <(modprobe_files "$tmp/zunpacked" ext4) <(echo "$expected")
+
+	run_mkrdinit -m "$zbase/lib/modules" -k "$RDINIT_KVER" --decompress-modules=no -o "$tmp/zno.img" "$tmp/hooks/zext4"
+	check "--decompress-modules=no: the compressed files are in as they are, byte for byte" bash -c "[[ $rc -eq 0 ]] &&
+		cmp <(image_main '$tmp/zno.img' | cpio -i --to-stdout --quiet lib/modules/$RDINIT_KVER/kernel/fs/ext4/ext4.ko.xz) '$ztree/kernel/fs/ext4/ext4.ko.xz' &&
+		cmp <(image_main '$tmp/zno.img' | cpio -i --to-stdout --quiet lib/modules/$RDINIT_KVER/kernel/fs/jbd2/jbd2.ko.zst) '$ztree/kernel/fs/jbd2/jbd2.ko.zst'"
+	run_mkrdinit -m "$zbase/lib/modules" -k "$RDINIT_KVER" -o "$tmp/zauto.img" "$tmp/hooks/zext4"
+	check "--decompress-modules=auto (the default), generic: as =no" cmp "$tmp/zauto.img" "$tmp/zno.img"
+
+	# --host-only: a virtio disk with ext4 on it, as host_only_tests make it; the tree has no virtio drivers
+	# (a warning), ext4 is what counts.
+	local sys=$tmp/zsys
+	make_sysfs "$sys"
+	printf '22 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n' >"$tmp/zmountinfo"
+	printf 'hostonly\nmodule ext4\n' >"$tmp/hooks/zext4/manifest"
+	run_mkrdinit -m "$zbase/lib/modules" -k "$RDINIT_KVER" --host-only --sysfs "$sys" --mountinfo "$tmp/zmountinfo" \
+		-o "$tmp/zhost.img" "$tmp/hooks/zext4"
+	check "--decompress-modules=auto, --host-only: decompressed" bash -c "[[ $rc -eq 0 ]] &&
+		image_main '$tmp/zhost.img' | cpio -it --quiet | grep -qx 'lib/modules/$RDINIT_KVER/kernel/fs/ext4/ext4.ko'"
+	printf 'module ext4\n' >"$tmp/hooks/zext4/manifest"
+
+	expect_failure "--decompress-modules: a value other than auto, yes or no is a usage error" 2 \
+		"--decompress-modules: expected auto, yes or no, got 'always'" "$tmp/zbad.img" \
+		--decompress-modules=always -o "$tmp/zbad.img" "$tmp/hooks/zext4"
+	# A file libkmod cannot read fails already where the module is resolved: named with its modinfo.
+	head -c 1000 "$ztree/kernel/fs/ext4/ext4.ko.xz" >"$tmp/truncated" && mv "$tmp/truncated" "$ztree/kernel/fs/ext4/ext4.ko.xz"
+	expect_failure "--decompress-modules=yes: a truncated .ko.xz is an error naming the module and its file" 1 \
+		"unable to read the modinfo of module 'ext4' ($(realpath "$ztree")/kernel/fs/ext4/ext4.ko.xz)" "$tmp/zbad.img" \
+		-m "$zbase/lib/modules" -k "$RDINIT_KVER" --decompress-modules=yes -o "$tmp/zbad.img" "$tmp/hooks/zext4"
+	# One libkmod reads by what it holds, not by its name: decompressing it finds the lie.
+	cp "$tree/kernel/fs/ext4/ext4.ko" "$ztree/kernel/fs/ext4/ext4.ko.xz"
+	expect_failure "--decompress-modules=yes: a .ko.xz that holds no xz data is an error naming it" 1 \
+		"unable to decompress module $(realpath "$ztree")/kernel/fs/ext4/ext4.ko.xz: it is not xz, zstd or gzip data" \
+		"$tmp/zbad.img" -m "$zbase/lib/modules" -k "$RDINIT_KVER" --decompress-modules=yes -o "$tmp/zbad.img" "$tmp/hooks/zext4"
+}
+
 # --list with modules: the generated files (module indexes, kernel version) go to OUT.d, and the list read back
 # as a manifest builds the same bytes as the direct build.
 list_module_tests() {
@@ -905,6 +985,7 @@ modules_tests() {
 	fi
 
 	firmware_tests
+	decompress_tests
 	modprobe_conf_tests
 	list_module_tests
 	host_only_tests

@@ -139,6 +139,9 @@ image_modules() { image_cpio | cpio -it --quiet 2>/dev/null | grep '^lib/modules
 case ${scenario%@*} in
 uuid)            append="root=UUID=$ROOT_UUID" ;;
 uuid-upper-rw)   append="root=UUID=${ROOT_UUID^^} rw" ;;
+# mkrdinit --decompress-modules=yes (--host-only's default): the kernel's .ko.xz go in as .ko.
+decompressed)    append="root=UUID=$ROOT_UUID"
+                 image_from --decompress-modules=yes "$top/hooks/base" "$top/hooks/virtio" "$top/hooks/ext4" ;;
 devname-rw)      append="root=/dev/vda1 rw" ;;
 label)           append="root=\"LABEL=$ROOT_LABEL\"" ;;
 by-label)        append="root=/dev/disk/by-label/${ROOT_LABEL// /\\x20}" ;;
@@ -284,8 +287,23 @@ elif [ "$status" -eq 0 ]; then ok "QEMU ended on its own"; else not_ok "QEMU end
 reject 'Attempted to kill init' "PID 1 never exited"
 reject 'Kernel panic' "no kernel panic"
 
-# The kernel's own modules, or the .ko.zst copies: what the kernel could not decompress, rdinit did.
+# The kernel's own modules, or the .ko.zst copies: what the kernel could not decompress, rdinit did; or, in
+# decompressed@trixie, what mkrdinit decompressed.
 case $scenario in
+decompressed@trixie)
+	if image_modules | grep -q "/virtio_blk\\.ko\$" && ! image_modules | grep -qv "\\.ko\$"; then
+		ok "every module in the image is .ko"
+	else
+		not_ok "every module in the image is .ko"
+	fi
+	blk=$(image_modules | grep "/virtio_blk\\.ko\$")
+	if cmp -s <(image_cpio | cpio -i --to-stdout --quiet "$blk" 2>/dev/null) <(xz -dc "$MODULES_DIR/${blk#lib/modules/}.xz"); then
+		ok "virtio_blk.ko is the tree's virtio_blk.ko.xz decompressed, byte for byte (signed)"
+	else
+		not_ok "virtio_blk.ko is the tree's virtio_blk.ko.xz decompressed, byte for byte (signed)"
+	fi
+	reject 'rdinit: unable to load' "every module loaded"
+	;;
 *@trixie | *@trixie-zst)
 	suffix=.ko.xz
 	[ "${scenario#*@}" = trixie ] || suffix=.ko.zst
@@ -307,7 +325,7 @@ case $scenario in
 esac
 
 case ${scenario%@*} in
-uuid|label|by-label|by-uuid|partuuid|by-partuuid|partlabel|by-partlabel|majmin|hex|rootfstype-list)
+uuid|decompressed|label|by-label|by-uuid|partuuid|by-partuuid|partlabel|by-partlabel|majmin|hex|rootfstype-list)
 	expect_booted /dev/vda1 ro
 	expect '^realinit: argv=/sbin/init$' "the real init got its own path as argv[0] and no arguments"
 	# The image's only filesystem module (rootfstype='s list when given) loads beside the device search.
