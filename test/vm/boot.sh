@@ -84,7 +84,7 @@ image_from() {
 	image=$vm/image-$scenario.img
 	"${RDINIT_BUILD:-$top/build}/mkrdinit/mkrdinit" -k "$KVER" -m "$MODULES_DIR" -o "$image" \
 		--compress gzip -D RDINIT_INIT="$RDINIT_INIT" -D RDINIT_UEVENT_NOISE="${RDINIT_UEVENT_NOISE:-/missing}" \
-		-D RDINIT_REALINIT="${RDINIT_BUILD:-$top/build}/qemu/realinit" -D RDINIT_DUP_IMAGE="$vm/dup.img" \
+		-D RDINIT_REALINIT="${RDINIT_BUILD:-$top/build}/qemu/realinit" -D RDINIT_DUP_IMAGE="$vm/dup-$scenario.img" \
 		"$@" 2>"$vm/image-$scenario.mkrdinit" || {
 		sed 's/^/# /' "$vm/image-$scenario.mkrdinit"
 		echo "Bail out! mkrdinit could not build the image of $scenario"
@@ -102,10 +102,14 @@ drop_console() {
 	(cd "$tree" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -n) >"$image"
 	rm -rf "$tree"
 }
-# A small ext4 with the root's UUID, for a loop device that duplicates the root.
+# A small ext4 with the root's UUID, for a loop device that duplicates the root: one per scenario, since
+# scenarios boot side by side.
 dup_image() {
-	rm -f "$vm/dup.img"
-	mkfs.ext4 -q -F -U "$ROOT_UUID" -L dup -O ^has_journal "$vm/dup.img" 4M
+	local dup=$vm/dup-$scenario.img
+	rm -f "$dup"
+	# Made first: mke2fs says "Creating regular file" on standard output, -q or not, which is no TAP.
+	truncate -s 4M "$dup"
+	mkfs.ext4 -q -F -U "$ROOT_UUID" -L dup -O ^has_journal "$dup"
 }
 
 # Every file of the disk's root filesystem, read with debugfs (no mount), into folder $2.
