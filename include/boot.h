@@ -44,14 +44,17 @@ struct drivers_seen {
 	char early_fs[CMDLINE_VALUE_MAX]; /* what it loads: rootfstype=, the image's only one, or the type of
 					   * the device root= first matched */
 	/* The coldplug's drivers on the disk's path, a child per controller's module when there are
-	 * several, and one for the CPU's; the events' while those run. Waited for before the layers,
-	 * a resume or the match of root= act on the devices. */
-	struct loader coldplug[DRIVERS_LOADERS_MAX + 1];
+	 * several; the events' while those run. Waited for before the layers, a resume or the match
+	 * of root= act on the devices. */
+	struct loader coldplug[DRIVERS_LOADERS_MAX];
 	struct loader events[DRIVERS_LOADERS_MAX];
 	unsigned aside; /* children started for those since drivers_wait_coldplug() last waited */
-	/* The drivers of the devices off the disk's path (a serial port, a mouse), loading beside the
-	 * search and the mount, at idle priority. */
+	/* The drivers of the devices off the disk's path (a serial port, a mouse, the CPU's features),
+	 * loading beside the search and the mount, at idle priority. */
 	struct loader others;
+	bool others_stopped; /* at the switch, with devices left to the real system */
+	/* The CPU's modalias, once PID 1 loaded its drivers for a layer (drivers_load_cpu()). */
+	char cpu_alias[1024];
 	/* In a loader's child: where load_modules() puts what PID 1 is to note (NULL in PID 1). */
 	struct loader_report *report;
 };

@@ -12,3 +12,6 @@ void screen_show(const struct boot *boot);
  * reach a disk (PCI storage and USB controllers, virtio, USB, SCSI, MMC). Platform, ACPI, CPU and
  * chipset aliases without a module are normal. */
 bool screen_lists_modalias(const char *modalias);
+
+/* Whether a device of this bus (/sys/bus/NAME) can be one screen_lists_modalias() lists. */
+bool screen_lists_bus(const char *bus);

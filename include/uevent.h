@@ -49,18 +49,21 @@ int uevent_monitor_open(int rcvbuf_bytes);
 int uevent_monitor_receive(int fd, char *buf, struct uevent *ev);
 
 /* Where devices' modaliases are read: bus devices (/sys/bus/NAME/devices/DEV), whose drivers
- * make the class devices, or class devices (/sys/class/NAME/DEV: input devices have one). */
+ * make the class devices; class devices (/sys/class/NAME/DEV: input devices have one); or the
+ * CPUs alone (/sys/bus/cpu/devices/DEV), for their feature drivers. */
 enum uevent_collection {
 	UEVENT_BUS,
-	UEVENT_CLASS
+	UEVENT_CLASS,
+	UEVENT_CPUS
 };
 
 /* Calls visit with the modalias of each device of the collection that has one: what a coldplug
  * ("add" written to each uevent file) would have announced, read without the event stream (the
- * modalias attribute; a bus device without one, a CPU, from its uevent file).
- * Returns the number of modaliases visited or -errno. */
-int uevent_enumerate_modaliases(enum uevent_collection where,
-				void (*visit)(const char *modalias, void *ctx), void *ctx);
+ * modalias attribute; a bus device without one, a CPU, from its uevent file). wants_bus, for
+ * UEVENT_BUS, names the buses to read (NULL: all of them); visit returns false to end the walk.
+ * Returns the number of modaliases visited, -ECANCELED when a visit ended the walk, or -errno. */
+int uevent_enumerate_modaliases(enum uevent_collection where, bool (*wants_bus)(const char *bus),
+				bool (*visit)(const char *modalias, void *ctx), void *ctx);
 
 /* Calls visit for each block device in /sys/class/block with its uevent properties. */
 int uevent_enumerate_block(void (*visit)(const struct uevent *ev, void *ctx), void *ctx);

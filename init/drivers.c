@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -91,6 +92,8 @@ struct load_note {
  * that a child never waits for PID 1 to read. */
 #define LOADER_NOTES_MAX 24
 struct loader_report {
+	atomic_bool stop; /* PID 1 asks the child to end after the module it is loading */
+	bool stopped;	  /* the child ended so, with devices left */
 	unsigned loaded;  /* modules inserted */
 	unsigned count;	  /* of notes */
 	unsigned dropped; /* notes there was no room for */
@@ -152,13 +155,10 @@ int load_modules(struct boot *boot, const char *alias)
 	return n.r;
 }
 
-/* How a loader's child shares the CPU. A controller's driver may sleep while it probes (ahci's
- * link probes), a CPU feature driver never does: on one CPU it runs while the controllers' sleep,
- * not before it starts. (A filesystem's at nice 10 cost the one-CPU bench 8 ms.) */
+/* How a loader's child shares the CPU. (A filesystem's at nice 10 cost the one-CPU bench 8 ms.) */
 enum loader_share {
-	LOADER_DISK,   /* as PID 1: a controller's, the root's filesystem */
-	LOADER_BESIDE, /* nice 10: the CPU's */
-	LOADER_IDLE,   /* SCHED_IDLE, only while nothing else runs: the other devices' */
+	LOADER_DISK, /* as PID 1: a controller's, the root's filesystem */
+	LOADER_IDLE, /* SCHED_IDLE, only while nothing else runs: the other devices', the CPU's */
 };
 
 /* Runs work(boot, arg) in a child of PID 1 that loads drivers beside the boot, what it notes
@@ -182,8 +182,6 @@ static void loader_start(struct boot *boot, struct loader *l,
 		struct sched_param none = { 0 };
 		if (share == LOADER_IDLE)
 			(void)syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &none);
-		else if (share == LOADER_BESIDE)
-			(void)!nice(10);
 		work(boot, arg);
 		_exit(0);
 	}
@@ -195,6 +193,7 @@ static void loader_account(struct boot *boot, struct loader *l)
 {
 	struct loader_report *report = l->report;
 	boot->drivers.loaded += report->loaded;
+	boot->drivers.others_stopped |= report->stopped;
 	for (unsigned i = 0; i < report->count; i++)
 		note_result(boot, &report->notes[i]);
 	if (report->dropped)
@@ -275,25 +274,67 @@ static void start_filesystem_load(struct boot *boot, const char *names, const ch
 
 bool drivers_before_mount(const char *modalias)
 {
-	return screen_lists_modalias(modalias) || strncmp(modalias, "cpu:", 4) == 0;
+	return screen_lists_modalias(modalias);
 }
 
-static void load_other(const char *modalias, void *ctx)
+bool drivers_bus_before_mount(const char *bus)
 {
+	return screen_lists_bus(bus);
+}
+
+static bool load_cpu(const char *modalias, void *ctx)
+{
+	struct boot *boot = ctx;
+	/* Every CPU of a machine names the same features: one lookup for them all. */
+	if (strcmp(modalias, boot->drivers.cpu_alias) != 0) {
+		(void)snprintf(boot->drivers.cpu_alias, sizeof(boot->drivers.cpu_alias), "%s",
+			       modalias);
+		(void)load_modules(boot, modalias);
+	}
+	return true;
+}
+
+void drivers_load_cpu(struct boot *boot)
+{
+	if (boot->drivers.cpu_alias[0] || !boot->kmod)
+		return;
+	if (uevent_enumerate_modaliases(UEVENT_CPUS, NULL, load_cpu, boot) <= 0)
+		log_debug("no CPU names a feature driver in /sys/bus/cpu");
+}
+
+/* In the others' child: whether PID 1, at the switch, asked it to end. */
+static bool others_go_on(struct boot *boot)
+{
+	struct loader_report *report = boot->drivers.report;
+	if (report && atomic_load(&report->stop)) {
+		report->stopped = true;
+		return false;
+	}
+	return true;
+}
+
+static bool load_other(const char *modalias, void *ctx)
+{
+	if (!others_go_on(ctx))
+		return false;
 	if (!drivers_before_mount(modalias))
 		(void)load_modules(ctx, modalias);
+	return true;
 }
 
-static void load_any(const char *modalias, void *ctx)
+static bool load_any(const char *modalias, void *ctx)
 {
+	if (!others_go_on(ctx))
+		return false;
 	(void)load_modules(ctx, modalias);
+	return true;
 }
 
 static void load_others(struct boot *boot, const void *unused)
 {
 	(void)unused;
-	(void)uevent_enumerate_modaliases(UEVENT_BUS, load_other, boot);
-	(void)uevent_enumerate_modaliases(UEVENT_CLASS, load_any, boot);
+	if (uevent_enumerate_modaliases(UEVENT_BUS, NULL, load_other, boot) != -ECANCELED)
+		(void)uevent_enumerate_modaliases(UEVENT_CLASS, NULL, load_any, boot);
 }
 
 void drivers_start_others(struct boot *boot)
@@ -305,10 +346,19 @@ void drivers_start_others(struct boot *boot)
 	loader_start(boot, &boot->drivers.others, load_others, NULL, LOADER_IDLE);
 }
 
-void drivers_wait_others(struct boot *boot)
+void drivers_stop_others(struct boot *boot)
 {
-	long long ms = loader_wait(boot, &boot->drivers.others);
-	if (ms >= 0)
+	struct loader *l = &boot->drivers.others;
+	if (!l->pid)
+		return;
+	atomic_store(&l->report->stop, true);
+	long long ms = loader_wait(boot, l);
+	if (boot->drivers.others_stopped)
+		boot_mark(boot,
+			  "drivers off the disk's path: stopped their child at the switch; waited "
+			  "%lld ms (the real system's udev loads the rest)",
+			  ms);
+	else
 		boot_mark(boot,
 			  "drivers off the disk's path loaded beside the boot; waited %lld ms", ms);
 }
@@ -355,10 +405,6 @@ void drivers_batch_add(struct boot *boot, struct driver_batch *batch, const char
 		(void)load_modules(boot, modalias);
 		return;
 	}
-	if (strncmp(modalias, "cpu:", 4) == 0) {
-		group_add(boot, &batch->cpu, modalias);
-		return;
-	}
 	struct driver_group *g = NULL;
 	for (unsigned i = 0; i < batch->count && !g; i++)
 		if (strcmp(batch->groups[i].module, first) == 0)
@@ -388,23 +434,19 @@ void drivers_start_batch(struct boot *boot, const struct driver_batch *batch)
 {
 	struct drivers_seen *d = &boot->drivers;
 	/* One controller's drivers, or one CPU, gain nothing from a child, and a fork costs (10 ms
-	 * on the one-CPU bench, a virtio disk): PID 1 loads them, and the CPU's. */
+	 * on the one-CPU bench, a virtio disk): PID 1 loads them. */
 	if (batch->count <= 1) {
 		if (batch->count)
 			load_group(boot, &batch->groups[0]);
-		load_group(boot, &batch->cpu);
 		return;
 	}
-	/* Several: a child each, and one for the CPU's drivers, so that PID 1 reads the events of
-	 * the disks they make while the kernel holds their loads (see drivers_load_event()). */
-	for (unsigned i = 0; i <= batch->count; i++) {
-		const struct driver_group *g = i < batch->count ? &batch->groups[i] : &batch->cpu;
+	/* Several: a child each, so that PID 1 reads the events of the disks they make while the
+	 * kernel holds their loads (see drivers_load_event()). */
+	for (unsigned i = 0; i < batch->count; i++) {
 		struct loader *l = &d->coldplug[i];
 		/* Still running from a search before (a rescue shell in between): with it. */
 		(void)loader_wait(boot, l);
-		if (g->used)
-			loader_start(boot, l, load_group, g,
-				     i < batch->count ? LOADER_DISK : LOADER_BESIDE);
+		loader_start(boot, l, load_group, &batch->groups[i], LOADER_DISK);
 		d->aside += l->pid != 0;
 	}
 }
@@ -418,7 +460,7 @@ void drivers_load_event(struct boot *boot, const char *modalias)
 {
 	struct drivers_seen *d = &boot->drivers;
 	bool busy = false;
-	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX + 1; i++)
+	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX; i++)
 		busy |= loader_running(boot, &d->coldplug[i]);
 	struct loader *slot = NULL;
 	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX && busy && !slot; i++)
@@ -437,7 +479,7 @@ unsigned drivers_wait_coldplug(struct boot *boot)
 {
 	struct drivers_seen *d = &boot->drivers;
 	uint64_t start = timeline_now_ms();
-	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX + 1; i++)
+	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX; i++)
 		(void)loader_wait(boot, &d->coldplug[i]);
 	for (unsigned i = 0; i < DRIVERS_LOADERS_MAX; i++)
 		(void)loader_wait(boot, &d->events[i]);

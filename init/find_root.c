@@ -134,31 +134,34 @@ static void enumerated_block_device(const struct uevent *ev, void *ctx)
 	consider_block_device(ctx, ev);
 }
 
-static void enumerated_modalias(const char *modalias, void *ctx)
+static bool enumerated_modalias(const char *modalias, void *ctx)
 {
 	struct search *s = ctx;
 	(void)load_modules(s->boot, modalias);
+	return true;
 }
 
-static void enumerated_disk_modalias(const char *modalias, void *ctx)
+static bool enumerated_disk_modalias(const char *modalias, void *ctx)
 {
 	struct search *s = ctx;
 	if (drivers_before_mount(modalias))
 		drivers_batch_add(s->boot, s->batch, modalias);
+	return true;
 }
 
 /* The devices the kernel found before the monitor listened, read from /sys rather than asked to
  * announce themselves again ("add" written to every uevent file, as udevadm trigger does): 200
  * synthetic events cost more under TCG than the two drivers of a virtio disk. The drivers on the
  * disk's path (storage controllers, virtio, USB, SCSI, MMC; a child per controller's module when
- * there are several, waited for before anything acts on the devices) and the CPU's load first (see
- * drivers_before_mount()); the rest in a child that runs when PID 1 waits; what those drivers
- * make comes as events. */
+ * there are several, waited for before anything acts on the devices) load first, read from the
+ * buses that can hold a disk alone (see drivers_before_mount()); the rest, the CPU's among them,
+ * in a child that runs when PID 1 waits; what those drivers make comes as events. */
 static int coldplug(struct search *s)
 {
 	struct driver_batch batch = { 0 };
 	s->batch = &batch;
-	int drivers = uevent_enumerate_modaliases(UEVENT_BUS, enumerated_disk_modalias, s);
+	int drivers = uevent_enumerate_modaliases(UEVENT_BUS, drivers_bus_before_mount,
+						  enumerated_disk_modalias, s);
 	s->batch = NULL;
 	if (drivers < 0)
 		return drivers;
@@ -167,8 +170,11 @@ static int coldplug(struct search *s)
 	int disks = uevent_enumerate_block(enumerated_block_device, s);
 	if (disks < 0)
 		return disks;
-	boot_mark(s->boot, "coldplug from /sys: %d devices with a driver alias, %d block devices",
-		  drivers, disks);
+	boot_mark(
+		s->boot,
+		"coldplug from /sys: %d devices with a driver alias on the disk's buses, %d block "
+		"devices",
+		drivers, disks);
 	return 0;
 }
 
@@ -181,7 +187,7 @@ static void rescan(struct search *s)
 	int round = 0;
 	for (bool loading = true; loading && round < RESCAN_ROUNDS; round++) {
 		unsigned loaded = s->boot->drivers.loaded;
-		(void)uevent_enumerate_modaliases(UEVENT_BUS, enumerated_modalias, s);
+		(void)uevent_enumerate_modaliases(UEVENT_BUS, NULL, enumerated_modalias, s);
 		loading = s->boot->drivers.loaded != loaded;
 		if (loading && round == RESCAN_ROUNDS - 1)
 			log_warning(

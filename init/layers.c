@@ -25,6 +25,8 @@ struct layer {
 	int (*settle)(struct boot *boot, struct layer_state *state, const char *program);
 	/* Once half the wait for root is over, makes do with what is there; NULL for nothing. */
 	int (*late)(struct boot *boot, struct layer_state *state, const char *program);
+	/* Whether it wants the CPU's feature drivers first: ciphers taken when a mapping is made. */
+	bool cpu_drivers;
 };
 
 static bool lvm_enabled(const struct boot_options *opts, const char **reason)
@@ -64,7 +66,7 @@ static const char *const luks_modules[] = {
 
 static const struct layer layers[LAYER_COUNT] = {
 	[LAYER_LUKS] = { "luks", "crypto_LUKS", NULL, luks_modules, luks_enabled,
-			 luks_unlock_members, NULL },
+			 luks_unlock_members, NULL, true },
 	[LAYER_MD] = { "md", "linux_raid_member", "mdadm", md_modules, md_enabled, md_assemble,
 		       md_start_degraded },
 	[LAYER_LVM] = { "lvm", "LVM2_member", "lvm", lvm_modules, lvm_enabled, lvm_activate, NULL },
@@ -115,6 +117,10 @@ static bool layer_usable(struct boot *boot, int i, char *program, size_t size)
 			state->skipped = true;
 			return false;
 		}
+	}
+	if (layer->cpu_drivers) {
+		drivers_load_cpu(boot);
+		log_debug("%s: the CPU's feature drivers are in (its ciphers)", layer->name);
 	}
 	return true;
 }

@@ -17,15 +17,27 @@ static const char *or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
+bool screen_lists_bus(const char *bus)
+{
+	static const char *const buses[] = { "pci", "virtio", "usb", "scsi", "mmc", "sdio" };
+	for (size_t i = 0; i < sizeof(buses) / sizeof(buses[0]); i++)
+		if (strcmp(bus, buses[i]) == 0)
+			return true;
+	return false;
+}
+
 bool screen_lists_modalias(const char *modalias)
 {
 	if (strncmp(modalias, "pci:", 4) == 0)
 		return strstr(modalias, "bc01") || strstr(modalias, "bc0Csc03");
-	static const char *const buses[] = { "virtio:", "usb:", "scsi:", "mmc:", "sdio:" };
-	for (size_t i = 0; i < sizeof(buses) / sizeof(buses[0]); i++)
-		if (strncmp(modalias, buses[i], strlen(buses[i])) == 0)
-			return true;
-	return false;
+	/* A modalias begins with its bus's name. */
+	char bus[16];
+	size_t len = strcspn(modalias, ":");
+	if (!modalias[len] || len >= sizeof(bus))
+		return false;
+	memcpy(bus, modalias, len);
+	bus[len] = '\0';
+	return screen_lists_bus(bus);
 }
 
 static void report_request(const struct boot_options *opts)

@@ -152,7 +152,7 @@ int start_real_init(struct boot *boot)
 					       .init = init };
 	struct switch_root_report report;
 	drivers_wait_coldplug(boot);
-	drivers_wait_others(boot);
+	drivers_stop_others(boot);
 	modload_close(boot->kmod);
 	boot->kmod = NULL;
 	leave_shutdown_program(boot);

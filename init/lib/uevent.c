@@ -142,6 +142,9 @@ int uevent_monitor_receive(int fd, char *buf, struct uevent *ev)
 	return uevent_parse_netlink(buf, (size_t)len, ev);
 }
 
+/* What a visit returns to end the walk of for_each_entry() and every walk around it. */
+#define FOR_EACH_END (-ECANCELED)
+
 static int for_each_entry(int dirfd, int (*visit)(int dirfd, const char *name, void *ctx),
 			  void *ctx)
 {
@@ -159,15 +162,19 @@ static int for_each_entry(int dirfd, int (*visit)(int dirfd, const char *name, v
 		int r = visit(dirfd, entry->d_name, ctx);
 		if (r > 0)
 			count += r;
+		if (r == FOR_EACH_END)
+			break;
 	}
 	(void)closedir(dir);
 	return count;
 }
 
 struct modalias_ctx {
-	void (*visit)(const char *modalias, void *ctx);
+	bool (*wants_bus)(const char *bus);
+	bool (*visit)(const char *modalias, void *ctx);
 	void *ctx;
 	bool uevent_fallback; /* a device without the attribute: its uevent file */
+	bool ended;	      /* visit said so */
 };
 
 /* Reads DIR/uevent (relative to dirfd) into buf (UEVENT_BUFFER_SIZE + 1 bytes) and parses it. */
@@ -204,34 +211,53 @@ static int read_modalias(int dirfd, const char *name, void *ctx)
 	}
 	if (!modalias || !modalias[0])
 		return 0;
-	m->visit(modalias, m->ctx);
+	if (!m->visit(modalias, m->ctx)) {
+		m->ended = true;
+		return FOR_EACH_END;
+	}
 	return 1;
+}
+
+/* The modaliases of the devices below dirfd/path: their count, or FOR_EACH_END once a visit
+ * ended the walk. */
+static int modaliases_below(int dirfd, const char *path, struct modalias_ctx *m)
+{
+	int fd = sys_openat(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
+	int count = fd < 0 ? 0 : for_each_entry(fd, read_modalias, m);
+	return m->ended ? FOR_EACH_END : count;
 }
 
 static int modaliases_of_bus(int dirfd, const char *name, void *ctx)
 {
+	struct modalias_ctx *m = ctx;
+	if (m->wants_bus && !m->wants_bus(name))
+		return 0;
 	char path[512];
 	(void)snprintf(path, sizeof(path), "%s/devices", name);
-	int fd = sys_openat(dirfd, path, O_RDONLY | O_DIRECTORY, 0);
-	return fd < 0 ? 0 : for_each_entry(fd, read_modalias, ctx);
+	return modaliases_below(dirfd, path, m);
 }
 
 static int modaliases_of_class(int dirfd, const char *name, void *ctx)
 {
-	int fd = sys_openat(dirfd, name, O_RDONLY | O_DIRECTORY, 0);
-	return fd < 0 ? 0 : for_each_entry(fd, read_modalias, ctx);
+	return modaliases_below(dirfd, name, ctx);
 }
 
-int uevent_enumerate_modaliases(enum uevent_collection where,
-				void (*visit)(const char *modalias, void *ctx), void *ctx)
+int uevent_enumerate_modaliases(enum uevent_collection where, bool (*wants_bus)(const char *bus),
+				bool (*visit)(const char *modalias, void *ctx), void *ctx)
 {
-	struct modalias_ctx m = { visit, ctx, where == UEVENT_BUS };
-	int fd = sys_open(where == UEVENT_BUS ? "/sys/bus" : "/sys/class", O_RDONLY | O_DIRECTORY,
-			  0);
-	return fd < 0
-		? fd
-		: for_each_entry(fd, where == UEVENT_BUS ? modaliases_of_bus : modaliases_of_class,
-				 &m);
+	struct modalias_ctx m = { wants_bus, visit, ctx, where != UEVENT_CLASS, false };
+	static const char *const dirs[] = { [UEVENT_BUS] = "/sys/bus",
+					    [UEVENT_CLASS] = "/sys/class",
+					    [UEVENT_CPUS] = "/sys/bus/cpu/devices" };
+	int fd = sys_open(dirs[where], O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	int count = for_each_entry(fd,
+				   where == UEVENT_BUS		   ? modaliases_of_bus
+					   : where == UEVENT_CLASS ? modaliases_of_class
+								   : read_modalias,
+				   &m);
+	return m.ended ? -ECANCELED : count;
 }
 
 struct enumerate_ctx {

@@ -122,7 +122,7 @@ def main():
         if scenario == "keyfile":
             files.append(("/etc/crypttab", f"# written by the test\ncryptroot UUID={d['GUESTDISK_LUKS_UUID']} "
                                            "/etc/keys/root.key luks,discard,key-slot=1\n"))
-            append = f"root=UUID={d['GUESTDISK_ROOT_UUID']}"
+            append = f"root=UUID={d['GUESTDISK_ROOT_UUID']} rd.debug"
         else:
             append = (f"cryptdevice=UUID={d['GUESTDISK_LUKS_UUID']}:cryptroot:allow-discards "
                       "cryptkey=rootfs:/etc/keys/root.key root=/dev/mapper/cryptroot")
@@ -173,6 +173,15 @@ def main():
     elif scenario in ("keyfile", "cryptdevice"):
         booted(guest, "/dev/mapper/cryptroot")
         check(guest.lacks("Please unlock disk"), "nobody was asked for a passphrase")
+    if scenario == "keyfile":
+        # The CPU's drivers load off the disk's path, in the idle child: the luks layer loads them
+        # itself before the mapping takes its cipher (aesni-intel; no modprobe for the kernel to ask).
+        kmsg = re.findall(r"^realinit: kmsg rdinit: (.*)$", guest.text(), re.M)
+        cpu = [i for i, line in enumerate(kmsg) if re.match(r"loaded [1-9][0-9]* module\(s\) for cpu:type:x86,", line)]
+        ready = [i for i, line in enumerate(kmsg) if line == "luks: the CPU's feature drivers are in (its ciphers)"]
+        unlocked = [i for i, line in enumerate(kmsg) if line.startswith("luks: unlocked cryptroot ")]
+        check(bool(cpu) and bool(ready) and bool(unlocked) and cpu[0] < ready[0] < unlocked[0],
+              "the CPU's feature drivers were loaded before the mapping was made")
     elif scenario == "installer":
         answer(guest, name, PASS + "\r", "the crypttab's name")
         check(guest.wait_for(r"rdinit: lvm: activated volume groups: all"), "the lvm layer activated rdhost-vg inside")

@@ -8,7 +8,9 @@
  *            until after root appears; *storm-N* (qemu/bench --storm N) exactly N of them;
  *   *flood*  the same, without a pause, for FLOOD_S seconds: longer than the test's rd.timeout;
  *   *linger* (a pre-pivot hook) leaves three processes sleeping for ever: "@linger-kept", which
- *            may outlive the initramfs, "linger-left" and "linger-stubborn", which ignores SIGTERM.
+ *            may outlive the initramfs, "linger-left" and "linger-stubborn", which ignores SIGTERM;
+ *   *busy*   keeps the CPU busy until the root is mounted on /sysroot, then sleeps: a child of
+ *            PID 1 at idle priority gets next to nothing of it until then.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,9 +123,37 @@ _Noreturn static void linger(const char *name)
 		pause();
 }
 
+/* A mount on /sysroot: another device than the initramfs's. */
+static int root_mounted(void)
+{
+	struct stat image, sysroot;
+	return stat("/", &image) == 0 && stat("/sysroot", &sysroot) == 0 &&
+		image.st_dev != sysroot.st_dev;
+}
+
+_Noreturn static void busy(void)
+{
+	while (!root_mounted()) {
+		struct timespec start, now;
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		do
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		while ((now.tv_sec - start.tv_sec) * 1000000000L + now.tv_nsec - start.tv_nsec <
+		       10000000L);
+	}
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
+	if (strstr(argv[0], "busy")) {
+		if (fork() == 0)
+			busy();
+		printf("uevent-noise: busy until the root is mounted\n");
+		return 0;
+	}
 	if (strstr(argv[0], "linger-"))
 		linger(argv[0]);
 	if (strstr(argv[0], "linger")) {
